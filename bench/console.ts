@@ -1,0 +1,9 @@
+// The console section of npm run bench; filled in with its capability.
+import type { BenchSection } from './lib';
+
+export const section: BenchSection = {
+  name: 'console',
+  async run() {
+    return { figures: {}, rows: [] };
+  },
+};

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// bandctl: the main-process services, headless (SPEC §10).
+import { COMMANDS } from './commands';
+import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
+import { StoreError } from '../services/store/db';
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    'bandctl — Band Console from the command line',
+    '',
+    'Usage: bandctl <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+    'Output goes to stdout; errors to stderr as one line. Exit 0 ok, 2 bad input or usage, 1 internal failure.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(helpText());
+    return name ? 0 : 2;
+  }
+  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!cmd) throw new UsageError(`unknown command '${name}'; see bandctl --help`);
+    const { values, positionals } = parseCommandArgs(cmd, rest);
+    if (values.help) {
+      io.out(`Usage: bandctl ${cmd.usage}\n${cmd.summary}\n`);
+      return 0;
+    }
+    return (await cmd.run({ values, positionals, io })) ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`bandctl: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED')) {
+      io.err(`bandctl: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`bandctl: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const io: Io = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  stdin: process.stdin,
+};
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bandctl: internal error: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

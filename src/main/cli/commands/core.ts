@@ -1,0 +1,45 @@
+// Spine commands: init, check-config.
+import { formatConfigError, loadConfigFile } from '../../services/config/load';
+import { loadDemoBook } from '../../services/demo';
+import { appliedVersions, openDb } from '../../services/store/db';
+import { requireString, type Command } from '../framework';
+
+const init: Command = {
+  name: 'init',
+  usage: 'init --db F [--demo]',
+  summary: 'create or migrate the database; --demo loads the demo book',
+  options: { db: { type: 'string' }, demo: { type: 'boolean' } },
+  run({ values, io }) {
+    const file = requireString(values, 'db', this.usage);
+    const db = openDb(file);
+    try {
+      const demo = values.demo ? loadDemoBook(db) : false;
+      const versions = appliedVersions(db);
+      io.out(
+        `${JSON.stringify({ db: file, schema_version: versions[versions.length - 1] ?? 0, demo_loaded: demo })}\n`,
+      );
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+const checkConfig: Command = {
+  name: 'check-config',
+  usage: 'check-config C',
+  summary: 'validate a risk_rules.yaml: the effective config as JSON, or every error with its path and line',
+  options: {},
+  positionals: [1, 1],
+  run({ positionals, io }) {
+    const r = loadConfigFile(positionals[0]);
+    if (r.ok) {
+      io.out(`${JSON.stringify(r.config, null, 2)}\n`);
+      return 0;
+    }
+    for (const e of r.errors) io.err(`${formatConfigError(e)}\n`);
+    return 2;
+  },
+};
+
+export const commands: Command[] = [init, checkConfig];

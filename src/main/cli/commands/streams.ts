@@ -1,0 +1,4 @@
+// streams commands; filled in with the streams capability.
+import type { Command } from '../framework';
+
+export const commands: Command[] = [];

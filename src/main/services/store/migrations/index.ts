@@ -1,0 +1,9 @@
+// Numbered migrations, applied in order; each is recorded in schema_migrations.
+import type { Migration } from './types';
+import { migration as m001 } from './001_core';
+import { migration as m002 } from './002_ledger';
+import { migration as m003 } from './003_engine';
+import { migration as m004 } from './004_streams';
+
+export type { Migration };
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004];

@@ -1,0 +1,7 @@
+export interface Migration {
+  /** Strictly increasing, never reused. */
+  version: number;
+  name: string;
+  /** SQL applied in one transaction. */
+  up: string;
+}

@@ -1,0 +1,7 @@
+import type { BandApi } from '../shared/contract';
+
+declare global {
+  interface Window {
+    band: BandApi;
+  }
+}

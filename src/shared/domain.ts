@@ -1,0 +1,79 @@
+// Domain vocabulary shared by the main process and the renderer (SPEC §2).
+// This folder imports no Node, Electron or React: only zod and pure TypeScript.
+import { z } from 'zod';
+
+export const BUCKETS = ['LT', 'MM'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export const CLASSIFICATIONS = [
+  'LT_LONG_DECREASE',
+  'LT_LONG_INCREASE',
+  'LT_SHORT_DECREASE',
+  'LT_SHORT_INCREASE',
+  'MM_LONG_DECREASE',
+  'MM_LONG_INCREASE',
+  'MM_SHORT_DECREASE',
+  'MM_SHORT_INCREASE',
+] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+export const ClassificationSchema = z.enum(CLASSIFICATIONS);
+
+export const SIDES = ['BUY', 'SELL'] as const;
+export type Side = (typeof SIDES)[number];
+
+export const EVENT_TYPES = ['NEW', 'ACK', 'PARTIAL_FILL', 'FILL', 'CANCELED', 'REJECTED'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const FILL_EVENT_TYPES: ReadonlySet<EventType> = new Set(['PARTIAL_FILL', 'FILL']);
+
+export const INTENT_STATUSES = [
+  'PENDING',
+  'APPROVED',
+  'WORKING',
+  'FILLED',
+  'CANCELED',
+  'REJECTED',
+  'EXPIRED',
+  'SUPERSEDED',
+] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
+/** Intents that still count against the open-intent limit and the hard cap. */
+export const OPEN_INTENT_STATUSES: readonly IntentStatus[] = ['PENDING', 'APPROVED', 'WORKING'];
+
+export const BAND_STATUSES = ['IN_BAND', 'WATCH', 'CORRECTING', 'NO_EXPOSURE', 'SUSPENDED'] as const;
+export type BandStatus = (typeof BAND_STATUSES)[number];
+
+export const ENGINE_MODES = ['NORMAL', 'DERISK', 'HALTED'] as const;
+export type EngineMode = (typeof ENGINE_MODES)[number];
+
+export const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+/** Symbol: 1–16 characters of A-Z 0-9 . - /, upper case (SPEC §2). */
+export const SYMBOL_RE = /^[A-Z0-9./-]{1,16}$/;
+export const SymbolSchema = z.string().regex(SYMBOL_RE, 'symbol must be 1-16 characters of A-Z 0-9 . - /');
+
+/** ISO calendar date, YYYY-MM-DD. */
+export const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+export const IsoDateSchema = z
+  .string()
+  .regex(ISO_DATE_RE, 'date must be YYYY-MM-DD')
+  .refine((s) => {
+    const [y, m, d] = s.split('-').map(Number);
+    const dt = new Date(Date.UTC(y, m - 1, d));
+    return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+  }, 'not a calendar date');
+
+export function parseClassification(c: Classification): {
+  bucket: Bucket;
+  direction: 'LONG' | 'SHORT';
+  effect: 'INCREASE' | 'DECREASE';
+} {
+  const [bucket, direction, effect] = c.split('_') as [Bucket, 'LONG' | 'SHORT', 'INCREASE' | 'DECREASE'];
+  return { bucket, direction, effect };
+}
+
+/** The side a classification implies (SPEC §2). */
+export function sideOf(c: Classification): Side {
+  const { direction, effect } = parseClassification(c);
+  return (direction === 'LONG') === (effect === 'INCREASE') ? 'BUY' : 'SELL';
+}

@@ -1,0 +1,136 @@
+// Shapes that cross the process boundary (IPC and the browser host). Plain data: numbers in dollars or percent
+// for display; the books themselves stay in integer micro-units in the main process.
+import type { BandStatus, Bucket, Classification, EngineMode, IntentStatus, OrderType, Side } from './domain';
+
+export interface StreamStatus {
+  state: 'off' | 'connecting' | 'up' | 'down';
+  detail: string;
+}
+
+export interface AppStatus {
+  mode: EngineMode;
+  status: BandStatus;
+  long_pct: number | null;
+  short_pct: number | null;
+  gross_pct: number;
+  equity: number;
+  hard_cap_gross_pct: number;
+  days_in_violation: number;
+  long_pct_range: [number, number];
+  short_pct_range: [number, number];
+  tolerance_days: number;
+  price_source: string;
+  stream: StreamStatus;
+  timezone: string;
+  /** Epoch ms of the status. */
+  now: number;
+  config: { valid: boolean; messages: string[]; file: string | null };
+  pending_intents: number;
+  last_cycle_at: number | null;
+}
+
+export interface IntentView {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  trading_date: string;
+  symbol: string;
+  classification: Classification;
+  side: Side;
+  qty: number;
+  order_type: OrderType;
+  limit_price: number | null;
+  priority: number;
+  reason: string;
+  status: IntentStatus;
+  tick: number | null;
+  pnl_pct: number | null;
+  filled_qty: number;
+}
+
+export interface AuditRow {
+  id: number;
+  intent_id: string;
+  from: IntentStatus | null;
+  to: IntentStatus;
+  actor: string;
+  at: number;
+  reason: string;
+}
+
+export interface IntentOutcome {
+  id: string;
+  ok: boolean;
+  status: IntentStatus | null;
+  message: string;
+}
+
+export interface BandPoint {
+  ts: number;
+  long_pct: number | null;
+  short_pct: number | null;
+  gross_pct: number;
+  status: BandStatus;
+}
+
+export interface BandPreview {
+  long_pct: number | null;
+  short_pct: number | null;
+  gross_pct: number;
+}
+
+export interface PositionView {
+  bucket: Bucket;
+  symbol: string;
+  qty: number;
+  avg_cost: number;
+  tick: number | null;
+  market_value: number | null;
+  unrealized_pnl: number | null;
+  realized_pnl: number;
+}
+
+export interface QuarantinedEvent {
+  id: number;
+  source: string;
+  raw: string;
+  reason: string;
+  at: number;
+}
+
+export interface CycleLogRow {
+  id: number;
+  at: number;
+  mode: EngineMode;
+  status: BandStatus;
+  message: string;
+}
+
+/** One aggregate line of the JSON report (SPEC §9). */
+export interface ReportLine {
+  filled_qty: number;
+  filled_notional: number;
+  realized_pnl: number;
+  count_fills: number;
+  net_qty_change: number;
+}
+
+export interface ReportJson {
+  date: string;
+  by_classification: Record<string, ReportLine & { symbols: string[] }>;
+  by_symbol: Record<string, ReportLine & { classifications: string[] }>;
+  totals: {
+    total_filled_qty: number;
+    total_filled_notional: number;
+    total_realized_pnl: number;
+    total_count_fills: number;
+    total_net_qty_change: number;
+  };
+}
+
+export interface ReportBundle {
+  date: string;
+  json: ReportJson;
+  text: string;
+  csv: string;
+}
