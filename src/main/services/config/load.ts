@@ -51,7 +51,9 @@ function issueToErrors(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter):
     }));
   }
   let message = issue.message;
-  if (issue.code === 'invalid_type') {
+  if (issue.code === 'invalid_type' && issue.expected === 'int') {
+    message = 'must be a whole number';
+  } else if (issue.code === 'invalid_type') {
     const node = doc.getIn(path, true);
     const got = isScalar(node) ? (node.value === null ? 'null' : typeof node.value) : node ? 'a collection' : 'nothing';
     message = `expected ${issue.expected}, got ${got}`;
@@ -61,14 +63,14 @@ function issueToErrors(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter):
 
 export function loadConfigText(text: string): ConfigResult {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       errors: doc.errors.map((e) => ({
         path: '(root)',
         line: e.linePos?.[0]?.line ?? null,
-        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+        message: `YAML syntax error: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     };
   }
