@@ -5,5 +5,6 @@ import { commands as ledger } from './ledger';
 import { commands as engine } from './engine';
 import { commands as streams } from './streams';
 import { commands as consoleCmds } from './console';
+import { commands as store } from './store';
 
-export const COMMANDS: readonly Command[] = [...core, ...ledger, ...streams, ...engine, ...consoleCmds];
+export const COMMANDS: readonly Command[] = [...core, ...ledger, ...streams, ...engine, ...consoleCmds, ...store];
