@@ -36,16 +36,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return (await cmd.run({ values, positionals, io })) ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`bandctl: ${e.message}\n`);
+      io.err(`bandctl: ${oneLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED')) {
-      io.err(`bandctl: ${e.message}\n`);
+      io.err(`bandctl: ${oneLine(e.message)}\n`);
       return 2;
     }
-    io.err(`bandctl: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    // One line, as every error; BANDCTL_DEBUG=1 adds the stack for a bug report.
+    const detail = process.env.BANDCTL_DEBUG ? `\n${(e as Error)?.stack ?? ''}` : '';
+    io.err(`bandctl: internal error: ${oneLine((e as Error)?.message ?? String(e))}${detail}\n`);
     return 1;
   }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 const io: Io = {
