@@ -1,9 +1,142 @@
-// The ledger section of npm run bench; filled in with its capability.
-import type { BenchSection } from './lib';
+// The ledger section of npm run bench (SPEC §13): the physical baseline (raw better-sqlite3 batched inserts, same
+// schema width, time-ordered event_id with a UNIQUE index, 1,000 rows per transaction) measured in the same run as
+// the ledger's ingest of N events (parse + validate + exactly-once keys + position + aggregates + commit), their
+// ratio, and the time to produce a report (text + JSON + CSV) for a day of N fills.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LedgerConsumer } from '../src/main/services/ledger/consumer';
+import { reportBundle, reportJson } from '../src/main/services/reports';
+import { openDb } from '../src/main/services/store/db';
+import { fmt, percentile, timeIt, type BenchSection } from './lib';
+
+const CLASSES = [
+  ['LT_LONG_INCREASE', 'BUY'],
+  ['LT_LONG_DECREASE', 'SELL'],
+  ['LT_SHORT_INCREASE', 'SELL'],
+  ['LT_SHORT_DECREASE', 'BUY'],
+  ['MM_LONG_INCREASE', 'BUY'],
+  ['MM_LONG_DECREASE', 'SELL'],
+  ['MM_SHORT_INCREASE', 'SELL'],
+  ['MM_SHORT_DECREASE', 'BUY'],
+] as const;
+const SYMBOLS = 475; // × 8 classifications ≈ 3,800 aggregate rows, as in STACK.md
+const BATCH = 20_000;
+
+/** N fill events of one New York trading day (2024-01-15, 09:30 onwards), as JSON lines. */
+function makeEvents(n: number, uuid: boolean): string[] {
+  const t0 = Date.parse('2024-01-15T09:30:00-05:00');
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const [cls, side] = CLASSES[(i * 7 + (i >> 5)) % 8];
+    const ts = new Date(t0 + Math.floor((i * 23_400_000) / n)).toISOString().replace('Z', '+00:00');
+    out[i] = JSON.stringify({
+      event_id: uuid ? randomUUID() : `ev-${String(i).padStart(10, '0')}`,
+      order_id: `o-${i >> 2}`,
+      ...(i % 10 === 0 ? { intent_id: `i-${i >> 4}` } : {}),
+      ts,
+      symbol: `S${(i * 31) % SYMBOLS}`,
+      classification: cls,
+      side,
+      event_type: i % 4 === 3 ? 'FILL' : 'PARTIAL_FILL',
+      fill_qty: 1 + ((i * 13) % 500),
+      fill_price: Number((20 + ((i * 17) % 40_000) / 100).toFixed(2)),
+    });
+  }
+  return out;
+}
+
+/** The physical baseline: better-sqlite3, WAL, synchronous=NORMAL, 1,000 rows per transaction, 10 columns. */
+function rawInsert(file: string, n: number): number {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -65536');
+  db.exec(`CREATE TABLE f (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, order_id TEXT, ts INTEGER,
+    trading_date TEXT, symbol TEXT, classification TEXT, side TEXT, qty INTEGER, price_micro INTEGER)`);
+  const ins = db.prepare(
+    `INSERT INTO f (event_id, order_id, ts, trading_date, symbol, classification, side, qty, price_micro)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const t0 = Date.parse('2024-01-15T14:30:00Z');
+  const tx = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      ins.run(`ev-${String(i).padStart(10, '0')}`, `o-${i >> 2}`, t0 + i, '2024-01-15', `S${i % SYMBOLS}`,
+        'LT_LONG_INCREASE', 'BUY', 1 + (i % 500), 100_000_000 + i);
+    }
+  });
+  const { ms } = timeIt(() => {
+    for (let i = 0; i < n; i += 1_000) tx(i, Math.min(n, i + 1_000));
+  });
+  db.close();
+  return (n / ms) * 1000;
+}
+
+function ingest(file: string, lines: string[]): { perS: number; db: ReturnType<typeof openDb> } {
+  const db = openDb(file);
+  db.pragma('wal_autocheckpoint = 20000'); // as bandctl ingest does for bulk loads
+  const c = new LedgerConsumer(db, { timezone: 'America/New_York' });
+  let accepted = 0;
+  const { ms } = timeIt(() => {
+    for (let i = 0; i < lines.length; i += BATCH) accepted += c.applyBatch(lines.slice(i, i + BATCH), 'bench').accepted;
+    db.pragma('wal_checkpoint(TRUNCATE)'); // as bandctl ingest ends (counted in the time)
+  });
+  if (accepted !== lines.length) throw new Error(`ledger bench: accepted ${accepted} of ${lines.length}`);
+  return { perS: (lines.length / ms) * 1000, db };
+}
 
 export const section: BenchSection = {
   name: 'ledger',
-  async run() {
-    return { figures: {}, rows: [] };
+  async run({ quick, tmpDir, log }) {
+    const n = quick ? 100_000 : 1_000_000;
+    log(`ledger: generating ${fmt(n)} events…`);
+    const lines = makeEvents(n, false);
+    log('ledger: raw insert baseline…');
+    const raw1 = rawInsert(join(tmpDir, 'raw1.db'), n);
+    log(`ledger: ingest ${fmt(n)} events…`);
+    const ingested = ingest(join(tmpDir, 'ledger.db'), lines);
+    const perS = ingested.perS;
+    ingested.db.close();
+    const db = openDb(join(tmpDir, 'ledger.db')); // reports are read by the console's own connection
+    log('ledger: raw insert baseline again…');
+    const raw2 = rawInsert(join(tmpDir, 'raw2.db'), n);
+    const rawRate = (raw1 + raw2) / 2;
+
+    lines.length = 0; // let the 1M raw lines go before timing reports (GC pauses otherwise dominate)
+    const median = (f: () => void) => {
+      f();
+      const times: number[] = [];
+      for (let i = 0; i < 15; i++) times.push(timeIt(f).ms);
+      return percentile(times.sort((a, b) => a - b), 50);
+    };
+    const check = reportJson(db, '2024-01-15');
+    if (check.totals.total_count_fills !== n) throw new Error('ledger bench: report does not count every fill');
+    const reportMs = median(() => reportJson(db, '2024-01-15'));
+    const bundleMs = median(() => reportBundle(db, '2024-01-15'));
+    const aggRows = db.prepare('SELECT COUNT(*) FROM daily_agg').pluck().get() as number;
+    db.close();
+
+    log(`ledger: ingest ${fmt(n)} events with random UUID event ids…`);
+    const uuidLines = makeEvents(n, true);
+    const uuid = ingest(join(tmpDir, 'uuid.db'), uuidLines);
+    uuid.db.close();
+
+    const ratio = perS / rawRate;
+    return {
+      figures: {
+        raw_insert_rows_per_s: Math.round(rawRate),
+        ingest_events_per_s: Math.round(perS),
+        ingest_ratio: Number(ratio.toFixed(3)),
+        report_1m_ms: Number(reportMs.toFixed(2)),
+      },
+      rows: [
+        ['raw_insert_rows_per_s', fmt(rawRate), `baseline, mean of before/after (${fmt(raw1)} / ${fmt(raw2)})`],
+        ['ingest_events_per_s', fmt(perS), `${fmt(n)} fills, ${fmt(BATCH)} per transaction, exactly-once`],
+        ['ingest_ratio', ratio.toFixed(3), 'target >= 0.40'],
+        ['ingest_uuid_events_per_s', fmt(uuid.perS), `random UUID event ids (ratio ${(uuid.perS / rawRate).toFixed(3)})`],
+        ['report_1m_ms', reportMs.toFixed(2), `JSON report of a ${fmt(n)}-fill day (${fmt(aggRows)} aggregate rows), median of 15; target <= 20`],
+        ['report_bundle_1m_ms', bundleMs.toFixed(2), 'text + JSON + CSV from one read, median of 15'],
+      ],
+    };
   },
 };

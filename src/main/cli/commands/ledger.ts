@@ -1,4 +1,232 @@
-// ledger commands; filled in with the ledger capability.
-import type { Command } from '../framework';
+// Ledger commands (SPEC §10): ingest, report, import-positions, positions, quarantine.
+import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { IsoDateSchema } from '../../../shared/domain';
+import { groupThousands } from '../../../shared/money';
+import { defaultConfig, formatConfigError, loadConfigFile } from '../../services/config/load';
+import type { RiskConfig } from '../../services/config/schema';
+import { LedgerConsumer, type Counts } from '../../services/ledger/consumer';
+import { appendEvents } from '../../services/ledger/log';
+import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
+import { jsonText, reportBundle } from '../../services/reports';
+import { openDb, type Db } from '../../services/store/db';
+import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
 
-export const commands: Command[] = [];
+const CHUNK = 20_000;
+const PROGRESS_EVERY = 20_000;
+
+function loadConfig(file: string | undefined): RiskConfig {
+  if (!file) return defaultConfig();
+  const r = loadConfigFile(file);
+  if (!r.ok) throw new UsageError(`config ${file}: ${r.errors.map(formatConfigError).join('; ')}`);
+  return r.config;
+}
+
+function openExisting(file: string): Db {
+  if (file !== ':memory:' && !existsSync(file)) {
+    throw new UsageError(`database ${file} does not exist (create it with: bandctl init --db ${file})`);
+  }
+  return openDb(file);
+}
+
+async function* lines(input: NodeJS.ReadableStream): AsyncGenerator<string> {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
+
+const ingest: Command = {
+  name: 'ingest',
+  usage: 'ingest --db F [--config C] FILE.jsonl|-',
+  summary: 'append order events to the log and run the ledger to the end; prints the counts as JSON',
+  options: { db: { type: 'string' }, config: { type: 'string' } },
+  positionals: [1, 1],
+  async run({ values, positionals, io }) {
+    const dbFile = requireString(values, 'db', this.usage);
+    const cfg = loadConfig(optionalString(values, 'config'));
+    const file = positionals[0];
+    let input: NodeJS.ReadableStream;
+    if (file === '-') input = io.stdin;
+    else {
+      try {
+        accessSync(file, constants.R_OK); // fail early and clearly on a missing or unreadable file
+        if (!statSync(file).isFile()) throw new Error('EISDIR');
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      input = createReadStream(file, { encoding: 'utf8' });
+    }
+    const source = file === '-' ? 'stdin' : `file:${basename(file)}`;
+    const db = openDb(dbFile);
+    try {
+      db.pragma('wal_autocheckpoint = 20000'); // fewer checkpoints during a bulk ingest; one at the end
+      const consumer = new LedgerConsumer(db, { timezone: cfg.account.timezone, batchSize: CHUNK });
+      const total: Counts = { accepted: 0, duplicates: 0, rejected: 0 };
+      const addTo = (c: Counts) => {
+        total.accepted += c.accepted;
+        total.duplicates += c.duplicates;
+        total.rejected += c.rejected;
+      };
+      addTo(consumer.runToEnd()); // anything a previous run appended but did not apply (a crash)
+      let chunk: string[] = [];
+      let read = 0;
+      let nextProgress = PROGRESS_EVERY;
+      const flush = () => {
+        if (chunk.length === 0) return;
+        appendEvents(db, chunk, source);
+        chunk = [];
+        addTo(consumer.runToEnd());
+        if (read >= nextProgress) {
+          io.err(
+            `ingest: ${groupThousands(read)} lines read; accepted ${total.accepted}, duplicates ${total.duplicates}, rejected ${total.rejected}\n`,
+          );
+          nextProgress = read + PROGRESS_EVERY;
+        }
+      };
+      for await (let raw of lines(input)) {
+        if (read === 0 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1); // a UTF-8 byte order mark
+        if (raw.trim() === '') continue;
+        chunk.push(raw);
+        read++;
+        if (chunk.length >= CHUNK || read >= nextProgress) flush();
+      }
+      flush();
+      db.pragma('wal_checkpoint(PASSIVE)');
+      io.out(`${JSON.stringify(total)}\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+const FORMATS = ['text', 'json', 'csv'] as const;
+
+const report: Command = {
+  name: 'report',
+  usage: 'report --db F --date D [--format text|json|csv] [--out P]',
+  summary: "one trading date's end-of-day report (text, JSON or CSV)",
+  options: { db: { type: 'string' }, date: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  run({ values, io }) {
+    const dbFile = requireString(values, 'db', this.usage);
+    const date = requireString(values, 'date', this.usage);
+    const d = IsoDateSchema.safeParse(date);
+    if (!d.success) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got '${date}'`);
+    const format = optionalString(values, 'format') ?? 'text';
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of text, json, csv; got '${format}'`);
+    }
+    const db = openExisting(dbFile);
+    let text: string;
+    try {
+      const b = reportBundle(db, date);
+      text = format === 'json' ? jsonText(b.json) : format === 'csv' ? b.csv : b.text;
+    } finally {
+      db.close();
+    }
+    const out = optionalString(values, 'out');
+    if (out) {
+      try {
+        writeFileSync(out, text);
+      } catch (e) {
+        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    } else io.out(text);
+    return 0;
+  },
+};
+
+const importPositionsCmd: Command = {
+  name: 'import-positions',
+  usage: 'import-positions --db F FILE.csv',
+  summary: 'import an opening book (bucket,symbol,qty,avg_cost); nothing is applied if any line is bad',
+  options: { db: { type: 'string' } },
+  positionals: [1, 1],
+  run({ values, positionals, io }) {
+    const dbFile = requireString(values, 'db', this.usage);
+    const file = positionals[0];
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const db = openDb(dbFile);
+    try {
+      const r = importPositions(db, text, `file:${basename(file)}`);
+      if (r.errors.length > 0) throw new UsageError(`${file}: ${r.errors.join('; ')} (nothing imported)`);
+      io.out(`${JSON.stringify({ imported: r.rows })}\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+function pad(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i <= 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
+}
+
+const positions: Command = {
+  name: 'positions',
+  usage: 'positions --db F [--json]',
+  summary: 'the current book: qty, average cost, tick and unrealized PnL per (bucket, symbol)',
+  options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  run({ values, io }) {
+    const db = openExisting(requireString(values, 'db', this.usage));
+    try {
+      const ps = listPositions(db);
+      if (values.json) {
+        const out = ps.map((p) => ({
+          bucket: p.bucket,
+          symbol: p.symbol,
+          qty: p.qty,
+          avg_cost: p.avg_cost,
+          tick: p.tick,
+          unrealized_pnl: p.unrealized_pnl,
+        }));
+        io.out(`${JSON.stringify(out)}\n`);
+        return 0;
+      }
+      const rows = [['BUCKET', 'SYMBOL', 'QTY', 'AVG_COST', 'TICK', 'UNREALIZED_PNL', 'REALIZED_PNL']];
+      for (const p of ps) {
+        rows.push([
+          p.bucket,
+          p.symbol,
+          groupThousands(p.qty),
+          p.avg_cost.toFixed(4),
+          p.tick === null ? '-' : p.tick.toFixed(2),
+          p.unrealized_pnl === null ? '-' : p.unrealized_pnl.toFixed(2),
+          p.realized_pnl.toFixed(2),
+        ]);
+      }
+      io.out(ps.length === 0 ? 'no positions\n' : `${pad(rows)}\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+const quarantine: Command = {
+  name: 'quarantine',
+  usage: 'quarantine --db F [--limit N] [--json]',
+  summary: 'quarantined (invalid) order events, latest first, with their reasons',
+  options: { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  run({ values, io }) {
+    const limit = intOption(values, 'limit', 100, 1);
+    const db = openExisting(requireString(values, 'db', this.usage));
+    try {
+      const q = listQuarantine(db, limit);
+      if (values.json) io.out(`${JSON.stringify(q)}\n`);
+      else for (const e of q) io.out(`#${e.id} ${new Date(e.at).toISOString()} ${e.source}: ${e.reason}\n  ${e.raw}\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  },
+};
+
+export const commands: Command[] = [ingest, report, importPositionsCmd, positions, quarantine];
+

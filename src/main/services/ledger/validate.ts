@@ -1,0 +1,207 @@
+// SPEC §7: one order event, validated field by field. A bad event yields a reason that starts with the field name.
+import {
+  CLASSIFICATIONS,
+  EVENT_TYPES,
+  SYMBOL_RE,
+  sideOf,
+  type Classification,
+  type EventType,
+  type Side,
+} from '../../../shared/domain';
+
+export interface OrderEvent {
+  event_id: string;
+  order_id: string;
+  intent_id: string | null;
+  ts: number;
+  symbol: string;
+  classification: Classification;
+  bucket: 'LT' | 'MM';
+  side: Side;
+  event_type: EventType;
+  isFill: boolean;
+  /** Fills only (0 otherwise). */
+  qty: number;
+  /** Fills only (0 otherwise): price in micro-USD. */
+  price_micro: number;
+}
+
+export type Validated = { ok: true; event: OrderEvent } | { ok: false; reason: string };
+
+const CLASS_SET: ReadonlySet<string> = new Set(CLASSIFICATIONS);
+const SIDE_OF: Readonly<Record<string, Side>> = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, sideOf(c)]));
+const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** Largest whole quantity one fill may carry. */
+export const MAX_FILL_QTY = 1_000_000_000;
+/** Largest notional of one fill in micro-USD ($10 billion): keeps every daily sum inside SQLite's 64-bit INTEGER. */
+export const MAX_FILL_NOTIONAL_MICRO = 10_000_000_000n * 1_000_000n;
+const MAX_ID_LEN = 256;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// 1970-01-01 .. 9999-12-31
+const MAX_EPOCH_MS = 253_402_300_799_999;
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function idField(o: Record<string, unknown>, name: string, required: boolean): string | null | { err: string } {
+  const v = o[name];
+  if (v === undefined || v === null) return required ? { err: `${name}: missing` } : null;
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID_LEN) {
+    return { err: `${name}: must be a non-empty string of at most ${MAX_ID_LEN} characters, got ${show(v)}` };
+  }
+  // A lone surrogate does not survive SQLite's UTF-8: the stored id would differ from the one compared later.
+  if (LONE_SURROGATE.test(v)) return { err: `${name}: not valid Unicode text (lone surrogate), got ${show(v)}` };
+  return v;
+}
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
+
+/** Epoch ms of an ISO-8601 timestamp with offset or Z, or of epoch milliseconds; null when invalid. */
+export function parseTs(v: unknown): number | null {
+  if (typeof v === 'number') {
+    return Number.isSafeInteger(v) && v >= 0 && v <= MAX_EPOCH_MS ? v : null;
+  }
+  if (typeof v !== 'string') return null;
+  if (/^\d{1,15}$/.test(v)) return parseTs(Number(v));
+  const m = ISO_RE.exec(v);
+  if (!m) return null;
+  const y = +m[1];
+  const mo = +m[2];
+  const d = +m[3];
+  const hh = +m[4];
+  const mi = +m[5];
+  const ss = m[6] ? +m[6] : 0;
+  const ms = m[7] ? Math.floor(+`0.${m[7]}` * 1000 + 1e-9) : 0;
+  if (mo < 1 || mo > 12 || d < 1 || hh > 23 || mi > 59 || ss > 59) return null;
+  const dim = mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : DAYS_IN_MONTH[mo];
+  if (d > dim) return null;
+  let off = 0;
+  if (m[8] !== 'Z') {
+    const oh = +m[10];
+    const om = +m[11];
+    if (oh > 23 || om > 59) return null;
+    off = (oh * 60 + om) * 60_000 * (m[9] === '-' ? -1 : 1);
+  }
+  const utc = Date.UTC(y, mo - 1, d, hh, mi, ss, ms);
+  const t = utc - off;
+  return t >= 0 && t <= MAX_EPOCH_MS ? t : null;
+}
+
+function parseQty(v: unknown): number | null {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\d+$/.test(v)) n = Number(v);
+  else return null;
+  return Number.isInteger(n) && n > 0 && n <= MAX_FILL_QTY ? n : null;
+}
+
+/** Price to micro-USD (rounded half up); null unless finite and > 0 (and at least 1 micro after rounding). */
+function parsePriceMicro(v: unknown): number | null {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v)) n = Number(v);
+  else return null;
+  if (!Number.isFinite(n) || n <= 0) return null;
+  const m = Math.round(n * 1_000_000);
+  return Number.isSafeInteger(m) && m > 0 ? m : null;
+}
+
+export function validateObject(o: unknown): Validated {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    return { ok: false, reason: `event: must be a JSON object, got ${Array.isArray(o) ? 'an array' : show(o)}` };
+  }
+  const r = o as Record<string, unknown>;
+  const eventId = idField(r, 'event_id', true);
+  if (typeof eventId === 'object' && eventId !== null) return { ok: false, reason: eventId.err };
+  const orderId = idField(r, 'order_id', true);
+  if (typeof orderId === 'object' && orderId !== null) return { ok: false, reason: orderId.err };
+  const intentId = idField(r, 'intent_id', false);
+  if (typeof intentId === 'object' && intentId !== null) return { ok: false, reason: intentId.err };
+
+  const eventType = r.event_type;
+  if (eventType === undefined) return { ok: false, reason: 'event_type: missing' };
+  if (typeof eventType !== 'string' || !TYPE_SET.has(eventType)) {
+    return { ok: false, reason: `event_type: must be one of ${EVENT_TYPES.join(', ')}, got ${show(eventType)}` };
+  }
+  if (r.ts === undefined) return { ok: false, reason: 'ts: missing' };
+  const ts = parseTs(r.ts);
+  if (ts === null) {
+    return {
+      ok: false,
+      reason: `ts: must be ISO-8601 with an offset or Z, or epoch milliseconds, got ${show(r.ts)}`,
+    };
+  }
+  const symbol = r.symbol;
+  if (symbol === undefined) return { ok: false, reason: 'symbol: missing' };
+  if (typeof symbol !== 'string' || !SYMBOL_RE.test(symbol)) {
+    return { ok: false, reason: `symbol: must be 1-16 characters of A-Z 0-9 . - / (upper case), got ${show(symbol)}` };
+  }
+  const cls = r.classification;
+  if (cls === undefined) return { ok: false, reason: 'classification: missing' };
+  if (typeof cls !== 'string' || !CLASS_SET.has(cls)) {
+    return { ok: false, reason: `classification: must be one of ${CLASSIFICATIONS.join(', ')}, got ${show(cls)}` };
+  }
+  const side = r.side;
+  if (side === undefined) return { ok: false, reason: 'side: missing' };
+  if (side !== 'BUY' && side !== 'SELL') return { ok: false, reason: `side: must be BUY or SELL, got ${show(side)}` };
+  const want = SIDE_OF[cls];
+  if (side !== want) {
+    return { ok: false, reason: `side: ${side} disagrees with classification ${cls} (which is a ${want})` };
+  }
+  const isFill = eventType === 'FILL' || eventType === 'PARTIAL_FILL';
+  let qty = 0;
+  let price = 0;
+  if (isFill) {
+    if (r.fill_qty === undefined || r.fill_qty === null) return { ok: false, reason: 'fill_qty: missing' };
+    const q = parseQty(r.fill_qty);
+    if (q === null) {
+      return { ok: false, reason: `fill_qty: must be a whole number > 0 (at most ${MAX_FILL_QTY}), got ${show(r.fill_qty)}` };
+    }
+    if (r.fill_price === undefined || r.fill_price === null) return { ok: false, reason: 'fill_price: missing' };
+    const p = parsePriceMicro(r.fill_price);
+    if (p === null) return { ok: false, reason: `fill_price: must be a finite number > 0, got ${show(r.fill_price)}` };
+    if (BigInt(q) * BigInt(p) > MAX_FILL_NOTIONAL_MICRO) {
+      return { ok: false, reason: 'fill_qty: fill_qty × fill_price exceeds $10,000,000,000 for one fill' };
+    }
+    qty = q;
+    price = p;
+  }
+  return {
+    ok: true,
+    event: {
+      event_id: eventId as string,
+      order_id: orderId as string,
+      intent_id: intentId as string | null,
+      ts,
+      symbol,
+      classification: cls as Classification,
+      bucket: cls.startsWith('LT') ? 'LT' : 'MM',
+      side,
+      event_type: eventType as EventType,
+      isFill,
+      qty,
+      price_micro: price,
+    },
+  };
+}
+
+/** Parses one raw JSON line and validates it. */
+export function validateRaw(raw: string): Validated {
+  let o: unknown;
+  try {
+    o = JSON.parse(raw);
+  } catch (e) {
+    return { ok: false, reason: `json: not valid JSON (${(e as Error).message.split('\n')[0].slice(0, 80)})` };
+  }
+  return validateObject(o);
+}

@@ -1,0 +1,127 @@
+// The ledger consumer off the main thread (node:worker_threads): polls the event log (~200 ms) on its own SQLite
+// connection and posts the counts of every applied batch to the parent. The same file is the worker's entry.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { openDb } from '../store/db';
+import { LedgerConsumer, type Counts } from './consumer';
+
+export interface LedgerWorkerOptions {
+  timezone: string;
+  /** Poll interval in ms (default 200). */
+  pollMs?: number;
+  /** Path of the worker entry (a bundler may emit it elsewhere); default: this file. */
+  workerFile?: string;
+}
+
+export interface AppliedMessage extends Counts {
+  type: 'applied';
+  pos: number;
+}
+
+export interface LedgerWorkerHandle {
+  stop(): Promise<void>;
+  onApplied(cb: (m: AppliedMessage) => void): void;
+  onError(cb: (e: Error) => void): void;
+  /** Resolves after the worker has opened the database and applied the backlog once. */
+  ready: Promise<void>;
+}
+
+interface WorkerInput {
+  ledgerWorker: true;
+  dbFile: string;
+  timezone: string;
+  pollMs: number;
+}
+
+function thisFile(): string {
+  // CJS (bundled main, tsx in CJS mode) has __filename; ESM has import.meta.url.
+  if (typeof __filename === 'string') return __filename;
+  return fileURLToPath(import.meta.url);
+}
+
+export function startLedgerWorker(dbFile: string, opts: LedgerWorkerOptions): LedgerWorkerHandle {
+  const file = opts.workerFile ?? thisFile();
+  if (!existsSync(file)) throw new Error(`ledger worker entry not found: ${file}`);
+  const data: WorkerInput = { ledgerWorker: true, dbFile, timezone: opts.timezone, pollMs: opts.pollMs ?? 200 };
+  // A .ts entry (the parent runs under tsx or vitest) needs tsx inside the worker too. Node 20 does not apply
+  // `--import tsx` to a worker's execArgv (ERR_UNKNOWN_FILE_EXTENSION), so tsx's CJS hook is preloaded instead.
+  const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+  const worker = new Worker(file, { workerData: data, execArgv });
+  const applied: ((m: AppliedMessage) => void)[] = [];
+  const errors: ((e: Error) => void)[] = [];
+  let readyResolve!: () => void;
+  let readyReject!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  ready.catch(() => undefined);
+  let exited = false;
+  const exitP = new Promise<void>((res) => worker.once('exit', () => ((exited = true), res())));
+  worker.on('message', (m: { type: string } & Record<string, unknown>) => {
+    if (m.type === 'ready') readyResolve();
+    else if (m.type === 'applied') for (const cb of applied) cb(m as unknown as AppliedMessage);
+    else if (m.type === 'error') {
+      const e = new Error(String(m.message));
+      readyReject(e);
+      for (const cb of errors) cb(e);
+    }
+  });
+  worker.on('error', (e) => {
+    readyReject(e);
+    for (const cb of errors) cb(e);
+  });
+  return {
+    ready,
+    onApplied: (cb) => void applied.push(cb),
+    onError: (cb) => void errors.push(cb),
+    async stop() {
+      if (exited) return;
+      worker.postMessage({ type: 'stop' });
+      const t = setTimeout(() => void worker.terminate(), 5_000);
+      await exitP;
+      clearTimeout(t);
+    },
+  };
+}
+
+function runWorker(input: WorkerInput): void {
+  const port = parentPort;
+  if (!port) return;
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let db: ReturnType<typeof openDb> | undefined;
+  try {
+    db = openDb(input.dbFile);
+    const consumer = new LedgerConsumer(db, { timezone: input.timezone });
+    const tick = () => {
+      timer = undefined;
+      if (stopping) return;
+      try {
+        consumer.runToEnd((c, pos) => port.postMessage({ type: 'applied', ...c, pos }));
+      } catch (e) {
+        // SQLITE_BUSY or similar: report and try again on the next poll (nothing was half-applied)
+        port.postMessage({ type: 'error', message: (e as Error).message });
+      }
+      if (!stopping) timer = setTimeout(tick, input.pollMs);
+    };
+    tick();
+    port.postMessage({ type: 'ready' });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: (e as Error).message });
+    db?.close();
+    port.close();
+    return;
+  }
+  port.on('message', (m: { type?: string }) => {
+    if (m?.type !== 'stop') return;
+    stopping = true;
+    if (timer) clearTimeout(timer);
+    db?.close();
+    port.close();
+  });
+}
+
+if (!isMainThread && (workerData as WorkerInput | null)?.ledgerWorker) runWorker(workerData as WorkerInput);

@@ -1,0 +1,251 @@
+// End-of-day reports (SPEC §9) from the maintained daily aggregates: the cost of a report does not depend on the
+// number of fills. Text, JSON and CSV in the seed's formats; scheduled files with catch-up of missed days.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { isTradingDay, localTimeToEpoch, tradingDateOf } from '../../../shared/calendar';
+import { formatMoney, formatPlain, groupThousands, microToCents } from '../../../shared/money';
+import type { ReportBundle, ReportJson } from '../../../shared/types';
+import type { RiskConfig } from '../config/schema';
+import type { Db } from '../store/db';
+
+// Rows are read as numbers (the fast path) unless one value passes 2^53, then the day is read again as bigint; sums
+// switch to bigint when they pass 2^53 (a $9bn day), so no cent is ever lost.
+type Num = number | bigint;
+
+interface Line {
+  qty: Num;
+  notional: Num;
+  realized: Num;
+  count: Num;
+  net: Num;
+}
+
+/** [symbol, classification, filled_qty, notional_micro, realized_micro, count_fills, net_qty_change] */
+type AggRow = [string, string, Num, Num, Num, Num, Num];
+
+interface Day {
+  date: string;
+  rows: AggRow[];
+  byClass: Map<string, Line & { names: string[] }>;
+  bySymbol: Map<string, Line & { names: string[] }>;
+  totals: Line;
+}
+
+const AGG_SQL = `SELECT symbol, classification, filled_qty, notional_micro, realized_micro, count_fills, net_qty_change
+  FROM daily_agg WHERE trading_date = ? ORDER BY symbol, classification`;
+
+class Unsafe extends Error {}
+
+function build(date: string, rows: AggRow[], big: boolean): Day {
+  const z = big ? 0n : 0;
+  const zero = (): Line => ({ qty: z, notional: z, realized: z, count: z, net: z });
+  // Each sum stays a number while it is a safe integer and turns into a bigint for good once it is not.
+  const plus = (a: Num, b: Num): Num => {
+    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a) + BigInt(b);
+    const s = a + b;
+    return Number.isSafeInteger(s) ? s : BigInt(a) + BigInt(b);
+  };
+  const add = (l: Line, r: AggRow) => {
+    l.qty = plus(l.qty, r[2]);
+    l.notional = plus(l.notional, r[3]);
+    l.realized = plus(l.realized, r[4]);
+    l.count = plus(l.count, r[5]);
+    l.net = plus(l.net, r[6]);
+  };
+  const byClass = new Map<string, Line & { names: string[] }>();
+  const bySymbol = new Map<string, Line & { names: string[] }>();
+  const totals = zero();
+  for (const r of rows) {
+    if (!big) for (let i = 2; i < 7; i++) if (!Number.isSafeInteger(r[i])) throw new Unsafe();
+    let c = byClass.get(r[1]);
+    if (!c) byClass.set(r[1], (c = { ...zero(), names: [] }));
+    add(c, r);
+    c.names.push(r[0]);
+    let s = bySymbol.get(r[0]);
+    if (!s) bySymbol.set(r[0], (s = { ...zero(), names: [] }));
+    add(s, r);
+    s.names.push(r[1]);
+    add(totals, r);
+  }
+  for (const v of byClass.values()) v.names.sort(cmp);
+  for (const v of bySymbol.values()) v.names.sort(cmp);
+  return { date, rows, byClass, bySymbol, totals };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function loadDay(db: Db, date: string): Day {
+  // ORDER BY uses SQLite's binary collation: the same byte order as cmp() for these ASCII names.
+  const rows = db.prepare(AGG_SQL).raw(true).all(date) as AggRow[];
+  try {
+    return build(date, rows, false);
+  } catch (e) {
+    if (!(e instanceof Unsafe)) throw e;
+    return build(date, db.prepare(AGG_SQL).raw(true).safeIntegers(true).all(date) as AggRow[], true);
+  }
+}
+
+function sortedEntries<T>(m: Map<string, T>): [string, T][] {
+  return [...m.entries()].sort((a, b) => cmp(a[0], b[0]));
+}
+
+function jsonLine(l: Line) {
+  return {
+    filled_qty: Number(l.qty),
+    filled_notional: microToCents(l.notional),
+    realized_pnl: microToCents(l.realized),
+    count_fills: Number(l.count),
+    net_qty_change: Number(l.net),
+  };
+}
+
+function toJson(d: Day): ReportJson {
+  const byClassification: ReportJson['by_classification'] = {};
+  for (const [k, v] of sortedEntries(d.byClass)) byClassification[k] = { ...jsonLine(v), symbols: v.names };
+  const bySymbol: ReportJson['by_symbol'] = {};
+  for (const [k, v] of sortedEntries(d.bySymbol)) bySymbol[k] = { ...jsonLine(v), classifications: v.names };
+  const t = jsonLine(d.totals);
+  return {
+    date: d.date,
+    by_classification: byClassification,
+    by_symbol: bySymbol,
+    totals: {
+      total_filled_qty: t.filled_qty,
+      total_filled_notional: t.filled_notional,
+      total_realized_pnl: t.realized_pnl,
+      total_count_fills: t.count_fills,
+      total_net_qty_change: t.net_qty_change,
+    },
+  };
+}
+
+const RULE = '='.repeat(80);
+
+function textLines(l: Line, indent: string): string[] {
+  return [
+    `${indent}Filled Qty: ${groupThousands(l.qty)}`,
+    `${indent}Filled Notional: ${formatMoney(l.notional)}`,
+    `${indent}Realized PnL: ${formatMoney(l.realized)}`,
+    `${indent}Count Fills: ${groupThousands(l.count)}`,
+    `${indent}Net Qty Change: ${groupThousands(l.net)}`,
+  ];
+}
+
+function toText(d: Day): string {
+  const out: string[] = [RULE, `END OF DAY REPORT - ${d.date}`, RULE, '', 'TOTALS:', ...textLines(d.totals, '  '), ''];
+  const section = (title: string, m: Map<string, Line & { names: string[] }>, listLabel: string) => {
+    out.push(title);
+    const entries = sortedEntries(m);
+    if (entries.length === 0) out.push('  (none)');
+    entries.forEach(([name, v], i) => {
+      if (i > 0) out.push('');
+      out.push(`  ${name}:`, ...textLines(v, '    '), `    ${listLabel}: ${v.names.join(', ')}`);
+    });
+    out.push('');
+  };
+  section('BY CLASSIFICATION:', d.byClass, 'Symbols');
+  section('BY SYMBOL:', d.bySymbol, 'Classifications');
+  return `${out.join('\n')}`;
+}
+
+export const CSV_HEADER = [
+  'Date',
+  'Symbol',
+  'Classification',
+  'Filled_Qty',
+  'Filled_Notional',
+  'Realized_PnL',
+  'Count_Fills',
+  'Net_Qty_Change',
+] as const;
+
+function toCsv(d: Day): string {
+  const rows: string[][] = [[...CSV_HEADER]];
+  for (const r of d.rows) {
+    rows.push([d.date, r[0], r[1], String(r[2]), formatPlain(r[3]), formatPlain(r[4]), String(r[5]), String(r[6])]);
+  }
+  return stringify(rows, { record_delimiter: 'unix' });
+}
+
+export function reportJson(db: Db, date: string): ReportJson {
+  return toJson(loadDay(db, date));
+}
+
+export function reportText(db: Db, date: string): string {
+  return toText(loadDay(db, date));
+}
+
+export function reportCsv(db: Db, date: string): string {
+  return toCsv(loadDay(db, date));
+}
+
+/** The three formats from one read of the aggregates. */
+export function reportBundle(db: Db, date: string): ReportBundle {
+  const d = loadDay(db, date);
+  return { date, json: toJson(d), text: toText(d), csv: toCsv(d) };
+}
+
+/** The JSON report as written to files and printed by `bandctl report --format json`. */
+export function jsonText(r: ReportJson): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+function addDays(date: string, n: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** Writes one date's three files into outDir; returns their paths. */
+export function writeReportFiles(db: Db, date: string, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const b = reportBundle(db, date);
+  const files: [string, string][] = [
+    [join(outDir, `eod_report_${date}.txt`), b.text],
+    [join(outDir, `eod_report_${date}.json`), jsonText(b.json)],
+    [join(outDir, `eod_report_${date}.csv`), b.csv],
+  ];
+  for (const [f, t] of files) writeAtomic(f, t);
+  return files.map((f) => f[0]);
+}
+
+/**
+ * Scheduled EOD files (SPEC §9): for every trading day from the day after the last one written (or, the first time,
+ * from the day the scheduler first ran) through today whose reports.eod_time has passed, writes
+ * eod_report_<date>.txt|json|csv and remembers the date. Call at start (catch-up) and periodically.
+ */
+export function writeDueReports(db: Db, cfg: RiskConfig, now: number, outDir: string): string[] {
+  const tz = cfg.account.timezone;
+  const cal = { timezone: tz, holidays: cfg.account.holidays };
+  const today = tradingDateOf(now, tz);
+  const last = db.prepare('SELECT MAX(trading_date) FROM eod_reports_written').pluck().get() as string | null;
+  let start: string;
+  if (last) start = addDays(last, 1);
+  else {
+    const since = db.prepare("SELECT value FROM app_state WHERE key = 'eod_reports_since'").pluck().get() as
+      | string
+      | undefined;
+    start = since ?? today;
+    if (!since) {
+      db.prepare("INSERT INTO app_state (key, value) VALUES ('eod_reports_since', ?)").run(today);
+    }
+  }
+  const written: string[] = [];
+  const mark = db.prepare(
+    `INSERT INTO eod_reports_written (trading_date, written_at, dir) VALUES (?, ?, ?)
+     ON CONFLICT (trading_date) DO UPDATE SET written_at = excluded.written_at, dir = excluded.dir`,
+  );
+  for (let d = start; d <= today; d = addDays(d, 1)) {
+    if (!isTradingDay(d, cal)) continue;
+    if (now < localTimeToEpoch(d, cfg.reports.eod_time, tz)) break;
+    written.push(...writeReportFiles(db, d, outDir));
+    mark.run(d, now, outDir);
+  }
+  return written;
+}
