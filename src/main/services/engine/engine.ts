@@ -1,0 +1,906 @@
+// The Decision Engine (SPEC §4–§7): cycles every engine.cycle_seconds and on demand; mode NORMAL / DERISK
+// (automatic while gross is over the hard cap) / HALTED (the persisted kill switch); runs the LT Band Drift
+// Controller only in NORMAL with a valid config; owns the intent lifecycle with its append-only audit, turns
+// approvals into orders through a broker, and keeps a cycle log and the band history for the console.
+import { userInfo } from 'node:os';
+import { endOfDateEpoch, isTradingDay, tradingDateOf, type Calendar } from '../../../shared/calendar';
+import { parseClassification, type BandStatus, type EngineMode, type IntentStatus } from '../../../shared/domain';
+import type {
+  AppStatus,
+  AuditRow,
+  BandPoint,
+  BandPreview,
+  CycleLogRow,
+  IntentOutcome,
+  IntentView,
+  StreamStatus,
+} from '../../../shared/types';
+import { defaultConfig } from '../config/load';
+import type { RiskConfig } from '../config/schema';
+import { decidingRow, isViolated, proposeIntents, violationOf, openIncreaseGross, type OpenIntent } from '../bands/controller';
+import { daysInViolation, endEpisode, openEpisode, startEpisode } from '../bands/episodes';
+import { lttb } from '../bands/lttb';
+import { capMicro, measureBand, pctOf, pnlPct, type BandMeasure, type BookPosition } from '../bands/math';
+import { PaperBroker, type Broker, type OrderRequest } from '../execution/broker';
+import { embeddedLedger, type LedgerLink } from '../execution/ledger-link';
+import { readTicks, setTicks, type TickRow } from '../prices/ticks';
+import { staticPrices, type PriceSource } from '../prices/source';
+import type { Db } from '../store/db';
+import { getStateFast as getState, setStateFast as setState } from './stmt';
+import { rememberConfig, type ConfigStateLike } from './config';
+import { Emitter } from './emitter';
+import { nextIntentIds } from './ids';
+import { IntentStore, OPEN_STATUSES, WORKING_STATUSES, type IntentRecord } from './store';
+
+export type { ConfigStateLike } from './config';
+
+export interface EngineOptions {
+  db: Db;
+  config: () => ConfigStateLike;
+  prices?: PriceSource;
+  broker?: Broker;
+  /** The ledger the broker writes into and fills are read from (default: the embedded log + consumer). */
+  ledger?: LedgerLink;
+  /** Actor of manual actions when none is given (default: the OS user). */
+  actor?: string;
+  now?: () => number;
+}
+
+/** One created intent as `bandctl evaluate --json` prints it (SPEC §10). */
+export interface EvaluateIntent {
+  id: string;
+  symbol: string;
+  classification: IntentRecord['classification'];
+  side: IntentRecord['side'];
+  qty: number;
+  order_type: IntentRecord['order_type'];
+  limit_price: number | null;
+  priority: number;
+  reason: string;
+}
+
+export interface EvaluateResult {
+  mode: EngineMode;
+  status: BandStatus;
+  long_pct: number | null;
+  short_pct: number | null;
+  gross_pct: number;
+  days_in_violation: number;
+  intents: EvaluateIntent[];
+  /** Epoch ms of the evaluation and its trading date. */
+  at: number;
+  trading_date: string;
+  expired: string[];
+  superseded: string[];
+  filled: string[];
+  /** The cycle log line of this evaluation. */
+  message: string;
+}
+
+export interface EngineEvents {
+  status: AppStatus;
+  'intents:new': { ids: string[]; count: number };
+  'intents:changed': { ids: string[] };
+  fills: { count: number; date: string };
+}
+
+export interface ApplyTicksResult {
+  ticks: number;
+  fills: number;
+  filled_intents: string[];
+}
+
+interface HaltInfo {
+  at: number;
+  actor: string;
+  reason: string;
+}
+
+interface Snapshot {
+  state: ConfigStateLike;
+  cfg: RiskConfig;
+  cal: Calendar;
+  positions: BookPosition[];
+  ticks: Map<string, number>;
+  measure: BandMeasure;
+  cap: bigint;
+  mode: EngineMode;
+  halt: HaltInfo | null;
+  controllerOn: boolean;
+}
+
+const HALT_KEY = 'engine.halted';
+const MODE_KEY = 'engine.mode';
+const DAY_MS = 86_400_000;
+const RANGE_MS: Record<'1D' | '1W' | '1M' | 'ALL', number> = { '1D': DAY_MS, '1W': 7 * DAY_MS, '1M': 30 * DAY_MS, ALL: Infinity };
+
+export function osUser(): string {
+  try {
+    return userInfo().username || 'user';
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'user';
+  }
+}
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+const pct1 = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}%`);
+
+/** The SPEC §10 `evaluate --json` object. */
+export function evaluateJson(r: EvaluateResult): {
+  mode: EngineMode;
+  status: BandStatus;
+  long_pct: number | null;
+  short_pct: number | null;
+  gross_pct: number;
+  days_in_violation: number;
+  intents: EvaluateIntent[];
+} {
+  return {
+    mode: r.mode,
+    status: r.status,
+    long_pct: r.long_pct === null ? null : round4(r.long_pct),
+    short_pct: r.short_pct === null ? null : round4(r.short_pct),
+    gross_pct: round4(r.gross_pct),
+    days_in_violation: r.days_in_violation,
+    intents: r.intents,
+  };
+}
+
+export class Engine {
+  readonly db: Db;
+  readonly store: IntentStore;
+  readonly prices: PriceSource;
+  readonly broker: Broker;
+  readonly ledger: LedgerLink;
+  readonly actor: string;
+  private readonly config: () => ConfigStateLike;
+  private readonly clock: () => number;
+  private readonly events = new Emitter<EngineEvents>();
+  private stream: StreamStatus = { state: 'off', detail: 'embedded log' };
+  private timer: NodeJS.Timeout | null = null;
+  /** In-memory copies of the book and the ticks, valid while their generation counters are unchanged. */
+  private bookCache: { gen: number; positions: BookPosition[] } | null = null;
+  private tickCache: { gen: number; ticks: Map<string, number> } | null = null;
+  private running = false;
+  private readonly st;
+
+  constructor(opts: EngineOptions) {
+    this.db = opts.db;
+    this.config = opts.config;
+    this.clock = opts.now ?? Date.now;
+    this.actor = opts.actor ?? osUser();
+    this.prices = opts.prices ?? staticPrices;
+    this.store = new IntentStore(this.db);
+    this.ledger = opts.ledger ?? embeddedLedger(this.db, () => this.effectiveConfig().account.timezone);
+    this.broker = opts.broker ?? new PaperBroker(this.db, this.ledger);
+    this.st = {
+      positions: this.db.prepare('SELECT bucket, symbol, qty, cost_micro FROM positions WHERE qty != 0').raw(),
+      bookGen: this.db.prepare('SELECT generation FROM ledger_meta WHERE id = 1').pluck(),
+      // engine_meta comes with migration 3; a database from a pre-release build of it reads ticks every time
+      tickGen: this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'engine_meta'").get()
+        ? this.db.prepare('SELECT tick_gen FROM engine_meta WHERE id = 1').pluck()
+        : null,
+      history: this.db.prepare(
+        'INSERT INTO band_history (ts, long_pct, short_pct, gross_pct, status, mode) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      cycle: this.db.prepare('INSERT INTO engine_cycles (at, mode, status, message) VALUES (?, ?, ?, ?)'),
+      cycles: this.db.prepare('SELECT id, at, mode, status, message FROM engine_cycles ORDER BY id DESC LIMIT ?'),
+      lastCycle: this.db.prepare('SELECT at FROM engine_cycles ORDER BY id DESC LIMIT 1').pluck(),
+      historySince: this.db.prepare(
+        'SELECT ts, long_pct, short_pct, gross_pct, status FROM band_history WHERE ts >= ? ORDER BY ts, id',
+      ),
+    };
+  }
+
+  // ---- events and hooks -------------------------------------------------------------------------------------
+
+  on<K extends keyof EngineEvents>(event: K, cb: (payload: EngineEvents[K]) => void): () => void {
+    return this.events.on(event, cb);
+  }
+
+  /** The Redis bridge reports its connection state here; status() shows it. */
+  setStreamStatus(s: StreamStatus): void {
+    this.stream = { ...s };
+    this.emitStatus();
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  // ---- reading the book -------------------------------------------------------------------------------------
+
+  private effectiveConfig(): RiskConfig {
+    return this.config().config ?? defaultConfig();
+  }
+
+  /** The book (non-flat positions); shared, read-only. Reloaded when the ledger's generation moves. */
+  private readPositions(): BookPosition[] {
+    const gen = this.st.bookGen.get() as number;
+    if (this.bookCache && this.bookCache.gen === gen) return this.bookCache.positions;
+    const positions = this.loadPositions();
+    this.bookCache = { gen, positions };
+    return positions;
+  }
+
+  /** Truth ticks; shared, read-only. Reloaded when a tick is written. */
+  private readTicks(): Map<string, number> {
+    if (!this.st.tickGen) return readTicks(this.db);
+    const gen = this.st.tickGen.get() as number;
+    if (this.tickCache && this.tickCache.gen === gen) return this.tickCache.ticks;
+    const ticks = readTicks(this.db);
+    this.tickCache = { gen, ticks };
+    return ticks;
+  }
+
+  /**
+   * Applies ticks this engine just wrote to its in-memory copy, when nobody else wrote ticks in between (each
+   * written row bumps the generation once), so a simulator cycle does not re-read every tick.
+   */
+  private patchTicks(genBefore: number | null, rows: readonly TickRow[]): void {
+    if (genBefore === null || !this.tickCache || this.tickCache.gen !== genBefore || !this.st.tickGen) return;
+    const gen = this.st.tickGen.get() as number;
+    if (gen !== genBefore + rows.length) {
+      this.tickCache = null;
+      return;
+    }
+    for (const r of rows) this.tickCache.ticks.set(r.symbol, r.priceMicro);
+    this.tickCache.gen = gen;
+  }
+
+  /** Forget the in-memory copies (after a rolled-back transaction that may have read uncommitted rows). */
+  invalidate(): void {
+    this.bookCache = null;
+    this.tickCache = null;
+  }
+
+  private loadPositions(): BookPosition[] {
+    const rows = this.st.positions.all() as [BookPosition['bucket'], string, number, number][];
+    const out: BookPosition[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      out[i] = { bucket: r[0], symbol: r[1], qty: r[2], costMicro: r[3] };
+    }
+    return out;
+  }
+
+  private haltInfo(): HaltInfo | null {
+    const s = getState(this.db, HALT_KEY);
+    if (!s) return null;
+    try {
+      return JSON.parse(s) as HaltInfo;
+    } catch {
+      return { at: 0, actor: 'unknown', reason: s };
+    }
+  }
+
+  private snapshot(): Snapshot {
+    const state = this.config();
+    const cfg = state.config ?? defaultConfig();
+    const positions = this.readPositions();
+    const ticks = this.readTicks();
+    const measure = measureBand(positions, ticks, cfg.account.equity);
+    const cap = capMicro(cfg.account.equity, cfg.global.hard_cap_gross_pct);
+    const halt = this.haltInfo();
+    const mode: EngineMode = halt ? 'HALTED' : measure.globalGrossMicro > cap ? 'DERISK' : 'NORMAL';
+    const controllerOn = state.valid && state.config !== null && cfg.buckets.LT.band_drift.enabled;
+    return {
+      state,
+      cfg,
+      cal: { timezone: cfg.account.timezone, holidays: cfg.account.holidays },
+      positions,
+      ticks,
+      measure,
+      cap,
+      mode,
+      halt,
+      controllerOn,
+    };
+  }
+
+  private bandStatus(s: Snapshot, violated: boolean, days: number): BandStatus {
+    if (s.mode !== 'NORMAL' || !s.controllerOn) return 'SUSPENDED';
+    if (s.measure.long_pct === null) return 'NO_EXPOSURE';
+    if (!violated) return 'IN_BAND';
+    return days <= s.cfg.buckets.LT.band_drift.tolerance_days ? 'WATCH' : 'CORRECTING';
+  }
+
+  private suspendedWhy(s: Snapshot): string {
+    if (s.mode === 'HALTED') return `HALTED by ${s.halt?.actor ?? '?'}${s.halt?.reason ? ` (${s.halt.reason})` : ''}`;
+    if (s.mode === 'DERISK') {
+      return `DERISK: gross ${pct1(s.measure.gross_pct)} > hard cap ${s.cfg.global.hard_cap_gross_pct.toFixed(1)}%`;
+    }
+    if (!s.state.valid || s.state.config === null) return `config invalid: ${s.state.messages.join('; ') || 'no valid config'}`;
+    return 'controller disabled (buckets.LT.band_drift.enabled: false)';
+  }
+
+  // ---- fills and order state from the ledger ----------------------------------------------------------------
+
+  /** Moves working intents to FILLED (or CANCELED) from what the ledger has recorded. Inside a transaction. */
+  private syncFills(at: number): string[] {
+    const working = this.store.open().filter((r) => WORKING_STATUSES.includes(r.status));
+    if (working.length === 0) return [];
+    const ids = working.map((r) => r.id);
+    const filled = this.ledger.filledQty(ids);
+    const closed = this.ledger.closedOrders(ids);
+    const changed: string[] = [];
+    for (const r of working) {
+      const f = filled.get(r.id) ?? 0;
+      if (f >= r.qty) {
+        if (this.store.transition(r.id, r.status, 'FILLED', 'engine', `filled ${f} of ${r.qty}`, at)) changed.push(r.id);
+      } else if (closed.has(r.id)) {
+        const why = `order ${r.order_id ?? ''} ${closed.get(r.id)} by execution after ${f} of ${r.qty} filled`;
+        if (this.store.transition(r.id, r.status, 'CANCELED', 'engine', why, at)) changed.push(r.id);
+      }
+    }
+    return changed;
+  }
+
+  private expire(today: string, at: number): string[] {
+    const out: string[] = [];
+    for (const r of this.store.stalePending(today)) {
+      if (this.store.transition(r.id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${r.trading_date}`, at)) {
+        out.push(r.id);
+      }
+    }
+    return out;
+  }
+
+  private openIntents(workingOnly = false): OpenIntent[] {
+    const open = this.store.open().filter((r) => !workingOnly || r.status !== 'PENDING');
+    const working = open.filter((r) => r.status !== 'PENDING').map((r) => r.id);
+    const filled = working.length ? this.ledger.filledQty(working) : new Map<string, number>();
+    return open.map((r) => ({
+      symbol: r.symbol,
+      classification: r.classification,
+      remainingQty: r.qty - (filled.get(r.id) ?? 0),
+      band: r.kind === 'BAND',
+      fallbackPriceMicro: r.tick_micro ?? r.limit_micro,
+    }));
+  }
+
+  // ---- the cycle --------------------------------------------------------------------------------------------
+
+  /** Applies the ledger's log and syncs intent fills (CLI commands and cycles call this first). */
+  sync(now = this.now()): string[] {
+    this.ledger.run();
+    const changed = this.db.transaction(() => this.syncFills(now))();
+    if (changed.length) this.events.emit('intents:changed', { ids: changed });
+    return changed;
+  }
+
+  /** One engine cycle at `asOf` over the ticks in the database (SPEC §4–§6). */
+  evaluate(asOf = this.now()): EvaluateResult {
+    this.ledger.run();
+    let result: EvaluateResult;
+    try {
+      result = this.db.transaction(() => this.evaluateTx(asOf)).immediate();
+    } catch (e) {
+      this.invalidate();
+      throw e;
+    }
+    const changed = [...result.expired, ...result.superseded, ...result.filled];
+    if (changed.length) this.events.emit('intents:changed', { ids: changed });
+    if (result.intents.length) {
+      this.events.emit('intents:new', { ids: result.intents.map((i) => i.id), count: result.intents.length });
+    }
+    this.emitStatus(asOf);
+    return result;
+  }
+
+  private evaluateTx(at: number): EvaluateResult {
+    const s = this.snapshot();
+    const band = s.cfg.buckets.LT.band_drift;
+    const today = tradingDateOf(at, s.cal.timezone);
+    const expired = this.expire(today, at);
+    const filled = this.syncFills(at);
+    const v = violationOf(s.measure, band);
+    const violated = isViolated(v);
+    let ep = openEpisode(this.db);
+    let days = 0;
+    if (violated) {
+      if (!ep) {
+        const desc = [v.long ? `long ${v.long}` : '', v.short ? `short ${v.short}` : ''].filter(Boolean).join(', ');
+        ep = startEpisode(this.db, at, today, desc);
+      }
+      days = daysInViolation(ep.start_date, today, s.cal);
+    } else if (ep) {
+      endEpisode(this.db, ep.id, at, today);
+      ep = undefined;
+    }
+    const status = this.bandStatus(s, violated, days);
+    const log: string[] = [];
+    const superseded: string[] = [];
+    if (!violated) {
+      const why =
+        s.measure.long_pct === null
+          ? 'LT bucket has no exposure'
+          : `band back in range: LT long ${pct1(s.measure.long_pct)}, short ${pct1(s.measure.short_pct)}`;
+      for (const r of this.store.open()) {
+        if (r.status === 'PENDING' && r.kind === 'BAND' && this.store.transition(r.id, 'PENDING', 'SUPERSEDED', 'engine', why, at)) {
+          superseded.push(r.id);
+        }
+      }
+    }
+    const created: EvaluateIntent[] = [];
+    const row = violated ? decidingRow(s.measure, band) : null;
+    if (status === 'CORRECTING' && !isTradingDay(today, s.cal)) {
+      log.push(`${today} is not a trading day: no intents`);
+    } else if (status === 'CORRECTING') {
+      const proposal = proposeIntents({
+        positions: s.positions,
+        ticks: s.ticks,
+        measure: s.measure,
+        cfg: band,
+        equity: s.cfg.account.equity,
+        hardCapPct: s.cfg.global.hard_cap_gross_pct,
+        open: this.openIntents(),
+        days,
+      });
+      log.push(...proposal.log);
+      const ids = nextIntentIds(this.db, proposal.intents.length, at);
+      proposal.intents.forEach((p, i) => {
+        const rec: IntentRecord = {
+          id: ids[i],
+          kind: 'BAND',
+          created_at: at,
+          updated_at: at,
+          trading_date: today,
+          bucket: 'LT',
+          symbol: p.symbol,
+          classification: p.classification,
+          side: p.side,
+          qty: p.qty,
+          order_type: p.order_type,
+          limit_micro: p.limitMicro,
+          tick_micro: p.tickMicro,
+          pnl_pct: p.pnlPct,
+          priority: p.priority,
+          reason: p.reason,
+          status: 'PENDING',
+          order_id: null,
+          episode_id: ep?.id ?? null,
+        };
+        this.store.insert(rec, 'engine', p.reason);
+        created.push({
+          id: rec.id,
+          symbol: p.symbol,
+          classification: p.classification,
+          side: p.side,
+          qty: p.qty,
+          order_type: p.order_type,
+          limit_price: p.limitMicro === null ? null : p.limitMicro / 1e6,
+          priority: p.priority,
+          reason: p.reason,
+        });
+      });
+      if (created.length) {
+        log.unshift(
+          `proposed ${created.length} ${proposal.classification}: ${created.map((c) => `${c.side} ${c.qty} ${c.symbol}`).join(', ')}`,
+        );
+      } else if (proposal.log.length === 0) {
+        log.push('no intent proposed');
+      }
+    }
+    if (s.measure.missingTicks.length) log.push(`no truth tick for ${s.measure.missingTicks.slice(0, 10).join(', ')}${s.measure.missingTicks.length > 10 ? ', …' : ''} (not valued)`);
+    if (expired.length) log.push(`expired ${expired.length}`);
+    if (superseded.length) log.push(`superseded ${superseded.length}`);
+    if (filled.length) log.push(`filled or closed ${filled.length}`);
+
+    const prevMode = getState(this.db, MODE_KEY);
+    if (prevMode !== s.mode) {
+      if (prevMode) log.unshift(`mode ${prevMode} -> ${s.mode}`);
+      setState(this.db, MODE_KEY, s.mode);
+    }
+    if (s.state.valid && s.state.config) rememberConfig(this.db, s.state.config);
+
+    const head =
+      status === 'SUSPENDED'
+        ? `SUSPENDED: ${this.suspendedWhy(s)}`
+        : status === 'NO_EXPOSURE'
+          ? 'NO_EXPOSURE: LT gross is 0'
+          : status === 'IN_BAND'
+            ? `IN_BAND: LT long ${pct1(s.measure.long_pct)}, short ${pct1(s.measure.short_pct)}`
+            : `${status}: ${row ? `LT ${row.measure} ${row.pct.toFixed(1)}% ${row.breach === 'HIGH' ? '>' : '<'} ${row.bound.toFixed(1)}%` : ''}, day ${days} of tolerance ${band.tolerance_days}`;
+    const message = [`${head}; gross ${pct1(s.measure.gross_pct)}`, ...log].join('; ');
+    this.st.history.run(at, s.measure.long_pct, s.measure.short_pct, s.measure.gross_pct, status, s.mode);
+    this.st.cycle.run(at, s.mode, status, message);
+    return {
+      mode: s.mode,
+      status,
+      long_pct: s.measure.long_pct,
+      short_pct: s.measure.short_pct,
+      gross_pct: s.measure.gross_pct,
+      days_in_violation: days,
+      intents: created,
+      at,
+      trading_date: today,
+      expired,
+      superseded,
+      filled,
+      message,
+    };
+  }
+
+  /** A full timed cycle: move prices, let the broker fill, apply the ledger, evaluate. */
+  cycle(now = this.now()): EvaluateResult {
+    const genBefore = this.st.tickGen ? (this.st.tickGen.get() as number) : null;
+    const moved = this.prices.advance?.(this.db, now) ?? [];
+    this.patchTicks(genBefore, moved);
+    let fills = 0;
+    let lastTs: number | null = null;
+    if (!this.haltInfo() && this.broker.run) {
+      const r = this.broker.run(now, moved.length ? new Set(moved.map((t) => t.symbol)) : undefined);
+      fills = r.fills;
+      lastTs = r.lastTs;
+    }
+    const result = this.evaluate(now);
+    if (fills) {
+      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.effectiveConfig().account.timezone) });
+    }
+    return result;
+  }
+
+  /** Sets ticks in order (a CSV may hold a series), letting the paper broker fill after each, then the ledger. */
+  applyTicks(rows: readonly TickRow[], now = this.now()): ApplyTicksResult {
+    let fills = 0;
+    const filledIntents: string[] = [];
+    let lastTs: number | null = null;
+    const halted = this.haltInfo() !== null;
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) {
+          setTicks(this.db, [row]);
+          if (!halted && this.broker.run) {
+            const r = this.broker.run(Math.max(now, row.ts), new Set([row.symbol]));
+            fills += r.fills;
+            filledIntents.push(...r.intentIds);
+            if (r.lastTs !== null) lastTs = Math.max(lastTs ?? r.lastTs, r.lastTs);
+          }
+        }
+      })();
+    } catch (e) {
+      this.invalidate();
+      throw e;
+    }
+    this.sync(now);
+    if (fills) {
+      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.effectiveConfig().account.timezone) });
+    }
+    this.emitStatus(now);
+    return { ticks: rows.length, fills, filled_intents: filledIntents };
+  }
+
+  // ---- status -----------------------------------------------------------------------------------------------
+
+  status(now = this.now()): AppStatus {
+    const s = this.snapshot();
+    const band = s.cfg.buckets.LT.band_drift;
+    const violated = isViolated(violationOf(s.measure, band));
+    let days = 0;
+    if (violated) {
+      const ep = openEpisode(this.db);
+      days = ep ? daysInViolation(ep.start_date, tradingDateOf(now, s.cal.timezone), s.cal) : 1;
+    }
+    return {
+      mode: s.mode,
+      status: this.bandStatus(s, violated, days),
+      long_pct: s.measure.long_pct,
+      short_pct: s.measure.short_pct,
+      gross_pct: s.measure.gross_pct,
+      equity: s.cfg.account.equity,
+      hard_cap_gross_pct: s.cfg.global.hard_cap_gross_pct,
+      days_in_violation: days,
+      long_pct_range: [band.long_pct_range[0], band.long_pct_range[1]],
+      short_pct_range: [band.short_pct_range[0], band.short_pct_range[1]],
+      tolerance_days: band.tolerance_days,
+      price_source: this.prices.name,
+      stream: { ...this.stream },
+      timezone: s.cal.timezone,
+      now,
+      config: { valid: s.state.valid, messages: [...s.state.messages], file: s.state.file ?? null },
+      pending_intents: this.store.countPending(),
+      last_cycle_at: (this.st.lastCycle.get() as number | undefined) ?? null,
+    };
+  }
+
+  private emitStatus(now = this.now()): void {
+    if (!this.events.has('status')) return;
+    try {
+      this.events.emit('status', this.status(now));
+    } catch {
+      // status is best effort for listeners (e.g. the database is closing)
+    }
+  }
+
+  halt(actor = this.actor, reason = '', now = this.now()): AppStatus {
+    const info: HaltInfo = { at: now, actor, reason };
+    this.db.transaction(() => {
+      setState(this.db, HALT_KEY, JSON.stringify(info));
+      const s = this.snapshot();
+      this.st.cycle.run(now, 'HALTED', 'SUSPENDED', `HALTED by ${actor}${reason ? `: ${reason}` : ''}; nothing is proposed and no order is sent`);
+      setState(this.db, MODE_KEY, s.mode);
+    })();
+    const st = this.status(now);
+    this.events.emit('status', st);
+    return st;
+  }
+
+  resume(actor = this.actor, now = this.now()): AppStatus {
+    this.db.transaction(() => {
+      if (!this.haltInfo()) return;
+      setState(this.db, HALT_KEY, '');
+      const s = this.snapshot();
+      this.st.cycle.run(now, s.mode, s.mode === 'NORMAL' ? 'IN_BAND' : 'SUSPENDED', `resumed by ${actor}; mode ${s.mode}`);
+      setState(this.db, MODE_KEY, s.mode);
+    })();
+    const st = this.status(now);
+    this.events.emit('status', st);
+    return st;
+  }
+
+  isHalted(): boolean {
+    return this.haltInfo() !== null;
+  }
+
+  // ---- lifecycle: approve / reject --------------------------------------------------------------------------
+
+  /**
+   * Approves each intent independently (SPEC §6): PENDING → APPROVED → WORKING with an order at the broker.
+   * Idempotent (an intent already approved, working or filled sends no second order); REJECTED / EXPIRED /
+   * SUPERSEDED / CANCELED are refused with their state; an increase is refused if, at this moment's ticks, gross
+   * plus every working increase plus it would pass the hard cap; nothing is sent while HALTED.
+   */
+  approve(ids: readonly string[], actor = this.actor, now = this.now()): IntentOutcome[] {
+    if (ids.length === 0) return [];
+    this.ledger.run();
+    let outcomes: IntentOutcome[];
+    const changed: string[] = [];
+    try {
+      outcomes = this.db.transaction(() => this.approveTx(ids, actor, now, changed)).immediate();
+    } catch (e) {
+      this.invalidate();
+      const msg = `internal error, nothing approved: ${(e as Error).message}`;
+      changed.length = 0;
+      outcomes = ids.map((id) => ({ id, ok: false, status: this.store.get(id)?.status ?? null, message: msg }));
+    }
+    if (changed.length) {
+      this.events.emit('intents:changed', { ids: changed });
+      this.emitStatus(now);
+    }
+    return outcomes;
+  }
+
+  private approveTx(ids: readonly string[], actor: string, now: number, changed: string[]): IntentOutcome[] {
+    const s = this.snapshot();
+    const today = tradingDateOf(now, s.cal.timezone);
+    // Working increases count against the cap; PENDING ones are not committed and do not.
+    const committed = this.openIntents(true);
+    let used = s.measure.globalGrossMicro + openIncreaseGross(committed, s.ticks);
+    const outcomes = new Map<number, IntentOutcome>();
+    const toPlace: { idx: number; rec: IntentRecord }[] = [];
+    ids.forEach((id, idx) => {
+      let rec = this.store.get(id);
+      if (!rec) {
+        outcomes.set(idx, { id, ok: false, status: null, message: `no intent ${id}` });
+        return;
+      }
+      if (rec.status === 'PENDING' && rec.trading_date < today) {
+        if (this.store.transition(id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${rec.trading_date}`, now)) {
+          changed.push(id);
+        }
+        rec = this.store.get(id) as IntentRecord;
+      }
+      const st = rec.status;
+      if (st === 'APPROVED' || st === 'WORKING' || st === 'FILLED') {
+        outcomes.set(idx, { id, ok: true, status: st, message: `intent ${id} is already ${st}; no second order sent` });
+        return;
+      }
+      if (st !== 'PENDING') {
+        const extra = st === 'EXPIRED' ? ` (its trading day ${rec.trading_date} ended)` : '';
+        outcomes.set(idx, { id, ok: false, status: st, message: `intent ${id} is ${st}${extra}; cannot approve` });
+        return;
+      }
+      if (s.mode === 'HALTED') {
+        outcomes.set(idx, {
+          id,
+          ok: false,
+          status: st,
+          message: `engine is HALTED: no order is sent; intent ${id} stays PENDING (resume first)`,
+        });
+        return;
+      }
+      if (parseClassification(rec.classification).effect === 'INCREASE') {
+        const tick = s.ticks.get(rec.symbol);
+        if (tick === undefined) {
+          outcomes.set(idx, { id, ok: false, status: st, message: `no truth tick for ${rec.symbol}: cannot check the hard cap; intent ${id} stays PENDING` });
+          return;
+        }
+        const adds = BigInt(rec.qty) * BigInt(tick);
+        if (used + adds > s.cap) {
+          const eq = BigInt(Math.round(s.cfg.account.equity * 1e6));
+          const pct = pctOf(used + adds, eq);
+          outcomes.set(idx, {
+            id,
+            ok: false,
+            status: st,
+            message:
+              `hard cap: approving ${id} would take gross to ${pct.toFixed(2)}% > ${s.cfg.global.hard_cap_gross_pct.toFixed(1)}% ` +
+              `at current ticks; it stays PENDING`,
+          });
+          return;
+        }
+        used += adds;
+      }
+      this.store.transition(id, 'PENDING', 'APPROVED', actor, 'approved', now);
+      changed.push(id);
+      toPlace.push({ idx, rec });
+    });
+    if (toPlace.length) {
+      const reqs: OrderRequest[] = toPlace.map(({ rec }) => ({
+        intentId: rec.id,
+        symbol: rec.symbol,
+        classification: rec.classification,
+        side: rec.side,
+        qty: rec.qty,
+        orderType: rec.order_type,
+        limitMicro: rec.limit_micro,
+      }));
+      const orderIds = this.broker.place(reqs, now);
+      toPlace.forEach(({ idx, rec }, i) => {
+        this.store.setOrderId(rec.id, orderIds[i]);
+        this.store.transition(rec.id, 'APPROVED', 'WORKING', 'engine', `order ${orderIds[i]} sent to ${this.broker.name}`, now);
+        outcomes.set(idx, { id: rec.id, ok: true, status: 'WORKING', message: `approved; order ${orderIds[i]} working at ${this.broker.name}` });
+      });
+    }
+    return ids.map((_, i) => outcomes.get(i) as IntentOutcome);
+  }
+
+  /** Rejects each PENDING intent independently, with the reason in the audit. */
+  reject(ids: readonly string[], actor = this.actor, reason = 'rejected', now = this.now()): IntentOutcome[] {
+    if (ids.length === 0) return [];
+    const changed: string[] = [];
+    const why = reason.trim() || 'rejected';
+    const outcomes = this.db
+      .transaction(() => {
+        const today = tradingDateOf(now, this.effectiveConfig().account.timezone);
+        return ids.map((id): IntentOutcome => {
+          let rec = this.store.get(id);
+          if (!rec) return { id, ok: false, status: null, message: `no intent ${id}` };
+          if (rec.status === 'PENDING' && rec.trading_date < today) {
+            if (this.store.transition(id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${rec.trading_date}`, now)) {
+              changed.push(id);
+            }
+            rec = this.store.get(id) as IntentRecord;
+          }
+          if (rec.status === 'REJECTED') return { id, ok: true, status: 'REJECTED', message: `intent ${id} is already REJECTED` };
+          if (rec.status !== 'PENDING') {
+            return { id, ok: false, status: rec.status, message: `intent ${id} is ${rec.status}; only a PENDING intent can be rejected` };
+          }
+          this.store.transition(id, 'PENDING', 'REJECTED', actor, why, now);
+          changed.push(id);
+          return { id, ok: true, status: 'REJECTED', message: `rejected: ${why}` };
+        });
+      })
+      .immediate();
+    if (changed.length) {
+      this.events.emit('intents:changed', { ids: changed });
+      this.emitStatus(now);
+    }
+    return outcomes;
+  }
+
+  // ---- queries for the console ------------------------------------------------------------------------------
+
+  listIntents(status: IntentStatus | 'OPEN' | 'ALL' = 'PENDING', limit = 10_000): IntentView[] {
+    const recs = this.store.list(status, limit);
+    if (recs.length === 0) return [];
+    const ticks = this.readTicks();
+    const pos = new Map<string, BookPosition>();
+    for (const p of this.readPositions()) if (p.bucket === 'LT') pos.set(p.symbol, p);
+    const nonPending = recs.filter((r) => r.status !== 'PENDING').map((r) => r.id);
+    const filled = nonPending.length ? this.ledger.filledQty(nonPending) : new Map<string, number>();
+    return recs.map((r) => {
+      const tick = ticks.get(r.symbol);
+      const p = pos.get(r.symbol);
+      const pnl = p && tick !== undefined ? pnlPct(p.qty, p.costMicro, tick) : null;
+      return {
+        id: r.id,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        trading_date: r.trading_date,
+        symbol: r.symbol,
+        classification: r.classification,
+        side: r.side,
+        qty: r.qty,
+        order_type: r.order_type,
+        limit_price: r.limit_micro === null ? null : r.limit_micro / 1e6,
+        priority: r.priority,
+        reason: r.reason,
+        status: r.status,
+        tick: tick === undefined ? null : tick / 1e6,
+        pnl_pct: pnl === null || !Number.isFinite(pnl) ? null : Math.round(pnl * 100) / 100,
+        filled_qty: filled.get(r.id) ?? 0,
+      };
+    });
+  }
+
+  audit(intentId?: string, limit = 500): AuditRow[] {
+    return this.store.audit(intentId, limit);
+  }
+
+  /** The band after the selected intents fill (exposure at truth ticks). */
+  preview(ids: readonly string[]): BandPreview {
+    const cfg = this.effectiveConfig();
+    const positions = this.readPositions();
+    const index = new Map<string, BookPosition>();
+    const book = positions.map((p) => {
+      const c = { ...p };
+      index.set(`${p.bucket}\u0000${p.symbol}`, c);
+      return c;
+    });
+    for (const id of new Set(ids)) {
+      const r = this.store.get(id);
+      if (!r || !OPEN_STATUSES.includes(r.status)) continue;
+      const key = `${r.bucket}\u0000${r.symbol}`;
+      let p = index.get(key);
+      if (!p) {
+        p = { bucket: r.bucket, symbol: r.symbol, qty: 0, costMicro: 0 };
+        index.set(key, p);
+        book.push(p);
+      }
+      p.qty += r.side === 'BUY' ? r.qty : -r.qty;
+    }
+    const m = measureBand(book, this.readTicks(), cfg.account.equity);
+    return { long_pct: m.long_pct, short_pct: m.short_pct, gross_pct: m.gross_pct };
+  }
+
+  bandHistory(range: '1D' | '1W' | '1M' | 'ALL' = '1D', maxPoints = 1500, now = this.now()): BandPoint[] {
+    const span = RANGE_MS[range];
+    const from = span === Infinity ? -8.64e15 : now - span;
+    const rows = this.st.historySince.all(from) as BandPoint[];
+    return lttb(rows, Math.max(3, maxPoints), (p) => p.ts, (p) => p.long_pct ?? 0);
+  }
+
+  cycles(limit = 100): CycleLogRow[] {
+    return this.st.cycles.all(limit) as CycleLogRow[];
+  }
+
+  // ---- the timer --------------------------------------------------------------------------------------------
+
+  /** Runs a cycle now and then every engine.cycle_seconds (re-read each time) until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      try {
+        this.cycle();
+      } catch (e) {
+        try {
+          this.st.cycle.run(this.now(), 'NORMAL', 'SUSPENDED', `cycle failed: ${(e as Error).message}`);
+        } catch {
+          // the database is gone; the next cycle will tell
+        }
+      }
+      this.schedule(this.effectiveConfig().engine.cycle_seconds * 1000);
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  /** Epoch ms when PENDING intents of a trading date expire. */
+  expiresAt(tradingDate: string): number {
+    return endOfDateEpoch(tradingDate, this.effectiveConfig().account.timezone);
+  }
+}
