@@ -1,0 +1,185 @@
+// Approved orders for an external execution service (issue 6): `RedisBroker.place` writes each order into the
+// SQLite outbox inside the approval's own transaction (so an approval is never lost, whatever Redis is doing), and
+// the `OutboxPublisher` publishes the outbox to the intents stream in the background with the intent id as
+// idempotency key: a Lua script does the XADD only if `{<stream>}:idem:<intent id>` is not set yet, so a publish
+// repeated after a crash or a lost reply never adds a second entry. A Redis outage only delays publication.
+import type { Redis } from 'ioredis';
+import type { StreamStatus } from '../../../shared/types';
+import { orderIdFor, type Broker, type OrderRequest } from '../execution/broker';
+import type { Db } from '../store/db';
+import { connectRedis } from './connection';
+
+/** How long Redis remembers a published intent id (s): a re-publish within this window is a no-op. */
+export const IDEM_TTL_S = 7 * 24 * 3600;
+
+const XADD_ONCE = `
+local prev = redis.call('GET', KEYS[2])
+if prev then return prev end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[1]))
+return id`;
+
+export function idemKey(stream: string, intentId: string): string {
+  return `{${stream}}:idem:${intentId}`;
+}
+
+/** The fields of one published order (flat, all strings). */
+export function orderFields(o: OrderRequest, orderId: string, now: number): string[] {
+  const f = [
+    'idempotency_key', o.intentId,
+    'intent_id', o.intentId,
+    'order_id', orderId,
+    'symbol', o.symbol,
+    'classification', o.classification,
+    'side', o.side,
+    'qty', String(o.qty),
+    'order_type', o.orderType,
+  ];
+  if (o.limitMicro !== null) f.push('limit_price', (o.limitMicro / 1e6).toFixed(2));
+  f.push('approved_at', new Date(now).toISOString(), 'source', 'band-console');
+  return f;
+}
+
+export interface OutboxRow {
+  id: number;
+  stream: string;
+  idem_key: string;
+  payload: string;
+  created_at: number;
+  attempts: number;
+  last_error: string | null;
+  sent_at: number | null;
+  entry_id: string | null;
+}
+
+/** Writes orders to the outbox; run it inside the caller's transaction. Returns how many were new. */
+export function enqueueOrders(db: Db, stream: string, orders: readonly OrderRequest[], now: number): number {
+  const ins = db.prepare(
+    `INSERT INTO stream_outbox (stream, idem_key, payload, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (stream, idem_key) DO NOTHING`,
+  );
+  let n = 0;
+  for (const o of orders) {
+    const fields = orderFields(o, orderIdFor(o.intentId), now);
+    n += ins.run(stream, o.intentId, JSON.stringify(fields), now).changes;
+  }
+  return n;
+}
+
+export function outboxPending(db: Db): number {
+  return db.prepare('SELECT COUNT(*) FROM stream_outbox WHERE sent_at IS NULL').pluck().get() as number;
+}
+
+/** The Broker of the Redis bridge: orders go to the outbox (this transaction) and then to the intents stream. */
+export class RedisBroker implements Broker {
+  readonly name = 'redis';
+
+  constructor(
+    readonly db: Db,
+    readonly stream: string,
+    /** Called after place() (in a microtask, so after the caller's commit): wakes the publisher. */
+    private readonly onEnqueued?: () => void,
+  ) {}
+
+  place(orders: readonly OrderRequest[], now: number): string[] {
+    enqueueOrders(this.db, this.stream, orders, now);
+    if (this.onEnqueued) queueMicrotask(this.onEnqueued);
+    return orders.map((o) => orderIdFor(o.intentId));
+  }
+}
+
+export interface PublisherOptions {
+  db: Db;
+  url: string;
+  /** Re-reads the outbox at least this often (default 1000 ms): rows written by another process get sent too. */
+  pollMs?: number;
+  batch?: number;
+  onStatus?: (s: StreamStatus) => void;
+  onPublished?: (rows: { idem_key: string; entry_id: string }[]) => void;
+  log?: (line: string) => void;
+}
+
+export class OutboxPublisher {
+  private redis: Redis | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  published = 0;
+
+  constructor(private readonly o: PublisherOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.redis = connectRedis(this.o.url, { name: 'band:outbox', onStatus: (s) => !this.stopped && this.o.onStatus?.(s) });
+    this.running = this.loop();
+  }
+
+  /** Publishes now instead of at the next poll. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.kick();
+    this.redis?.disconnect();
+    await this.running?.catch(() => {});
+    this.running = null;
+  }
+
+  /** Publishes every unsent row once (used by the loop and by tests). Returns rows published. */
+  async flush(): Promise<number> {
+    const r = this.redis;
+    if (!r) throw new Error('publisher not started');
+    const { db } = this.o;
+    const rows = db
+      .prepare('SELECT * FROM stream_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?')
+      .all(this.o.batch ?? 200) as OutboxRow[];
+    const done: { idem_key: string; entry_id: string }[] = [];
+    const mark = db.prepare('UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1 WHERE id = ?');
+    const fail = db.prepare('UPDATE stream_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
+    for (const row of rows) {
+      if (this.stopped) break;
+      try {
+        const fields = JSON.parse(row.payload) as string[];
+        const id = (await r.call('EVAL', [
+          XADD_ONCE, '2', row.stream, idemKey(row.stream, row.idem_key), String(IDEM_TTL_S), ...fields,
+        ])) as string;
+        mark.run(Date.now(), id, row.id);
+        done.push({ idem_key: row.idem_key, entry_id: id });
+      } catch (e) {
+        fail.run((e as Error).message.slice(0, 500), row.id);
+        throw e;
+      }
+    }
+    this.published += done.length;
+    if (done.length) this.o.onPublished?.(done);
+    return done.length;
+  }
+
+  private async loop(): Promise<void> {
+    let delay = 100;
+    while (!this.stopped) {
+      let n: number;
+      try {
+        n = await this.flush();
+        delay = 100;
+      } catch (e) {
+        if (this.stopped) break;
+        this.o.log?.(`outbox: ${(e as Error).message}; retrying in ${delay} ms`);
+        await new Promise((res) => setTimeout(res, delay));
+        delay = Math.min(5000, delay * 2);
+        continue;
+      }
+      if (n > 0) continue;
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, this.o.pollMs ?? 1000);
+        this.wake = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+      this.wake = null;
+    }
+  }
+}
