@@ -7,6 +7,7 @@ import { Engine, evaluateJson, osUser, type EvaluateResult } from '../../service
 import { parseAsOf, parseTicksCsv, TickCsvError } from '../../services/prices/csv';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
+import { RedisBroker } from '../../services/streams/outbox';
 
 function openExisting(values: Record<string, unknown>, usage: string): Db {
   const file = requireString(values, 'db', usage);
@@ -40,7 +41,11 @@ function withEngine<T>(
       }
       now = t;
     }
-    const engine = new Engine({ db, config: () => cfg, actor: osUser(), now: () => now });
+    // With streams.redis_url configured, approvals go to the outbox for ev.intents (published by the console or
+    // `bandctl consume`); otherwise the built-in paper broker works them.
+    const redis = cfg.config?.streams.redis_url ? cfg.config.streams : null;
+    const broker = redis ? new RedisBroker(db, redis.intents_stream) : undefined;
+    const engine = new Engine({ db, config: () => cfg, actor: osUser(), now: () => now, broker });
     return fn(engine, cfg, now);
   } finally {
     db.close();
@@ -147,7 +152,7 @@ function printOutcomes(io: Io, outcomes: IntentOutcome[], json: boolean): number
 const approve: Command = {
   name: 'approve',
   usage: 'approve --db F [--config C] [--as-of ISO] [--json] ID…',
-  summary: 'approve intents: each becomes an order at the paper broker (idempotent; refusals say the state)',
+  summary: 'approve intents: each becomes an order (paper broker, or ev.intents when streams.redis_url is set); idempotent',
   options: { db: { type: 'string' }, config: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
   positionals: [1, 100_000],
   run({ values, positionals, io }) {
