@@ -13,7 +13,7 @@ import type {
   IntentView,
   PositionView,
   QuarantinedEvent,
-  ReportBundle,
+  ReportView,
 } from './types';
 
 const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id has characters outside A-Z a-z 0-9 _ . : -');
@@ -50,7 +50,7 @@ export const CHANNELS = {
     input: z.strictObject({ range: z.enum(['1D', '1W', '1M', 'ALL']), maxPoints: z.int().min(10).max(5000).default(1500) }),
     output: out<BandPoint[]>(),
   },
-  'ledger:report': { input: z.strictObject({ date: IsoDateSchema }), output: out<ReportBundle>() },
+  'ledger:report': { input: z.strictObject({ date: IsoDateSchema }), output: out<ReportView>() },
   'ledger:positions': { input: Empty, output: out<PositionView[]>() },
   'ledger:quarantine': { input: z.strictObject({ limit: z.int().min(1).max(10_000).default(500) }).optional(), output: out<QuarantinedEvent[]>() },
   'reports:export': {

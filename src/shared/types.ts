@@ -134,3 +134,15 @@ export interface ReportBundle {
   text: string;
   csv: string;
 }
+
+/** One (symbol, classification) line of the report, as the CSV carries it. */
+export interface ReportRow extends ReportLine {
+  date: string;
+  symbol: string;
+  classification: string;
+}
+
+/** What the console's report screen receives: the bundle plus its (symbol, classification) rows. */
+export interface ReportView extends ReportBundle {
+  rows: ReportRow[];
+}

@@ -1,4 +1,155 @@
-// console commands; filled in with the console capability.
-import type { Command } from '../framework';
+// Console commands: `serve` (the console in a browser, SPEC §11) and `web` (what `npm run web` runs: the demo
+// database in the app-data folder, served the same way).
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServices } from '../../api/create';
+import { createHandlers } from '../../api/handlers';
+import { startHost } from '../../host/server';
+import { loadDemoBook } from '../../services/demo';
+import { openDb } from '../../services/store/db';
+import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 
-export const commands: Command[] = [];
+const REPO = resolve(__dirname, '../../../..');
+export const DEFAULT_CONFIG = join(REPO, 'resources', 'config', 'risk_rules.yaml');
+export const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(REPO, 'out', 'renderer');
+
+/** The folder Electron's app.getPath('userData') gives this app, so the browser and the desktop share data. */
+export function appDataDir(): string {
+  if (process.env.BAND_APP_DATA) return process.env.BAND_APP_DATA;
+  const name = 'band-console';
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), name);
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', name);
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), name);
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'trader';
+  } catch {
+    return 'trader';
+  }
+}
+
+function validToken(t: string | undefined): string | undefined {
+  if (t === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(t)) {
+    throw new UsageError('--token must be 16-128 characters of A-Z a-z 0-9 _ - (or leave it out for a random one)');
+  }
+  return t;
+}
+
+function pricesOption(v: string | undefined): 'simulator' | 'static' {
+  if (v === undefined || v === 'simulator' || v === 'static') return v ?? 'simulator';
+  throw new UsageError(`--prices must be 'simulator' or 'static', got '${v}'`);
+}
+
+async function serveUntilSignal(
+  io: Io,
+  dbFile: string,
+  configFile: string,
+  opts: { port: number; token?: string; prices: 'simulator' | 'static'; reportsDir?: string },
+): Promise<number> {
+  if (!existsSync(configFile)) throw new UsageError(`config file not found: ${configFile}`);
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new UsageError(`the renderer is not built (${RENDERER_DIR}/index.html is missing): run npx electron-vite build`);
+  }
+  const actor = osUser();
+  const services = await createServices(dbFile, configFile, {
+    prices: opts.prices,
+    reportsDir: opts.reportsDir,
+    actor,
+    nativeBinding: process.env.BAND_SQLITE_BINDING || undefined,
+    log: (l) => io.err(`${l}\n`),
+  });
+  let host;
+  try {
+    host = await startHost({
+      handlers: createHandlers(services),
+      events: services.events,
+      rendererDir: RENDERER_DIR,
+      port: opts.port,
+      token: opts.token,
+      actor,
+      log: (l) => io.err(`${l}\n`),
+    });
+  } catch (e) {
+    await services.close();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} is in use; pick another with --port or use --port 0`);
+    if (err.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${opts.port}`);
+    throw e;
+  }
+  io.out(`Console: ${host.url}\n`);
+  io.err(`serving ${dbFile} (config ${configFile}); Ctrl+C to stop\n`);
+  const h = host;
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await h.close();
+  await services.close();
+  return 0;
+}
+
+const serve: Command = {
+  name: 'serve',
+  usage: 'serve --db F [--config C] [--port P] [--token T] [--prices simulator|static]',
+  summary: 'the console in a browser on 127.0.0.1; first line: Console: http://127.0.0.1:P/?token=…',
+  options: {
+    db: { type: 'string' },
+    config: { type: 'string' },
+    port: { type: 'string' },
+    token: { type: 'string' },
+    prices: { type: 'string' },
+  },
+  run({ values, io }) {
+    const db = requireString(values, 'db', this.usage);
+    const port = intOption(values, 'port', 0);
+    if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+    if (!existsSync(db)) throw new UsageError(`database not found: ${db} (create it with bandctl init --db ${db})`);
+    return serveUntilSignal(io, db, optionalString(values, 'config') ?? DEFAULT_CONFIG, {
+      port,
+      token: validToken(optionalString(values, 'token')),
+      prices: pricesOption(optionalString(values, 'prices')),
+    });
+  },
+};
+
+const web: Command = {
+  name: 'web',
+  usage: 'web [--port P] [--token T]',
+  summary: 'the demo console in a browser: creates <app data>/band.db with the demo book if missing, then serves it',
+  options: { port: { type: 'string' }, token: { type: 'string' } },
+  run({ values, io }) {
+    const dir = appDataDir();
+    mkdirSync(dir, { recursive: true });
+    const dbFile = join(dir, 'band.db');
+    const configFile = join(dir, 'risk_rules.yaml');
+    if (!existsSync(configFile)) copyFileSync(DEFAULT_CONFIG, configFile);
+    if (!existsSync(dbFile)) {
+      const db = openDb(dbFile);
+      try {
+        loadDemoBook(db);
+      } finally {
+        db.close();
+      }
+      io.err(`created ${dbFile} with the demo book\n`);
+    }
+    const reportsDir = join(dir, 'reports');
+    mkdirSync(reportsDir, { recursive: true });
+    return serveUntilSignal(io, dbFile, configFile, {
+      port: intOption(values, 'port', 0),
+      token: validToken(optionalString(values, 'token')),
+      prices: 'simulator',
+      reportsDir,
+    });
+  },
+};
+
+export const commands: Command[] = [serve, web];

@@ -1,0 +1,146 @@
+// createServices(dbFile, configFile): opens the SQLite file, the ConfigWatcher, the Engine (with the price
+// simulator and the paper broker) and the ledger worker once, for the Electron shell and `bandctl serve` alike.
+// It also watches the database for commits by other processes (a `bandctl prices` or `ingest` beside the console)
+// and turns them into push events, so every screen stays current whoever wrote the change.
+import { dirname, join, resolve } from 'node:path';
+import { defaultConfig } from '../services/config/load';
+import { ConfigWatcher } from '../services/config/watcher';
+import { openConsoleStreams } from '../services/streams';
+import { Engine } from '../services/engine/engine';
+import { RandomWalkSimulator, staticPrices, type PriceSource } from '../services/prices';
+import { openDb, type Db } from '../services/store/db';
+import { EventHub } from './events';
+import type { ConsoleServices } from './services';
+import { ledgerAccess } from './ledger';
+
+export interface CreateOptions {
+  /** better-sqlite3 addon built for Electron (env BAND_SQLITE_BINDING). */
+  nativeBinding?: string;
+  /** Where scheduled EOD reports go when the config says `output_dir: null` (default: reports/ beside the db). */
+  reportsDir?: string;
+  /** The ledger worker's entry file; null = apply the log on the main thread (see api/ledger.ts). */
+  ledgerWorkerFile?: string | null;
+  /** `simulator` (default: the seeded random walk) or `static` (ticks change only through bandctl prices / Redis). */
+  prices?: 'simulator' | 'static';
+  /** Run the engine's timer (default true). */
+  cycles?: boolean;
+  /** How often to look for commits by other processes, ms (default 1000; 0 = never). */
+  watchMs?: number;
+  actor?: string;
+  /** The engine's clock (tests pin it); Date.now by default. */
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface Services extends ConsoleServices {
+  db: Db;
+  config: ConfigWatcher;
+  engine: Engine;
+}
+
+export async function createServices(dbFile: string, configFile: string, opts: CreateOptions = {}): Promise<Services> {
+  const log = opts.log ?? (() => undefined);
+  const db = openDb(dbFile, { nativeBinding: opts.nativeBinding });
+  const config = new ConfigWatcher(configFile);
+  const events = new EventHub();
+  // With streams.redis_url set, the ledger also consumes ev.orders as a consumer group, approvals go out on
+  // ev.intents through the SQLite outbox, and ticks may come from a stream. The streams: section is read at start.
+  const streams = openConsoleStreams({
+    db,
+    dbFile,
+    config: config.current().config ?? defaultConfig(),
+    openDb: (f) => openDb(f, { nativeBinding: opts.nativeBinding }),
+    log,
+  });
+  const prices: PriceSource = streams.prices ?? (opts.prices === 'static' ? staticPrices : new RandomWalkSimulator());
+  const engine = new Engine({
+    db,
+    config: () => config.current(),
+    prices,
+    broker: streams.broker,
+    actor: opts.actor,
+    now: opts.now,
+  });
+  streams.start(engine);
+  const ledger = ledgerAccess(db, {
+    dbFile,
+    reportsDir: opts.reportsDir ?? join(dirname(resolve(dbFile)), 'reports'),
+    config: () => config.current().config,
+    now: () => engine.now(),
+    workerFile: opts.ledgerWorkerFile,
+    log,
+  });
+
+  const offs: (() => void)[] = [
+    engine.on('status', (s) => events.emit('status', s)),
+    engine.on('intents:new', (p) => events.emit('intents:new', p)),
+    engine.on('intents:changed', (p) => events.emit('intents:changed', p)),
+    engine.on('fills', (p) => events.emit('fills', p)),
+  ];
+  let lastConfigValid = config.current().valid;
+  offs.push(
+    config.onChange((st) => {
+      if (!st.valid) events.emit('config:error', { messages: st.messages });
+      if (st.valid !== lastConfigValid || !st.valid) {
+        lastConfigValid = st.valid;
+        try {
+          events.emit('status', engine.status());
+        } catch (e) {
+          log(`status after config change: ${(e as Error).message}`);
+        }
+      }
+    }),
+  );
+
+  // Commits by other connections (the ledger worker, a bandctl beside the console) bump PRAGMA data_version:
+  // apply what they appended, sync intent fills, and tell the screens.
+  let dataVersion = db.pragma('data_version', { simple: true }) as number;
+  let fillMark = ledger.fillMark();
+  const refresh = () => {
+    try {
+      const v = db.pragma('data_version', { simple: true }) as number;
+      if (v === dataVersion) return;
+      dataVersion = v;
+      const changed = engine.sync();
+      dataVersion = db.pragma('data_version', { simple: true }) as number;
+      const mark = ledger.fillMark();
+      if (mark.count !== fillMark.count && mark.lastDate) {
+        events.emit('fills', { count: Math.max(1, mark.count - fillMark.count), date: mark.lastDate });
+      }
+      fillMark = mark;
+      if (!changed.length) events.emit('intents:changed', { ids: [] });
+      events.emit('status', engine.status());
+    } catch (e) {
+      log(`watch: ${(e as Error).message}`);
+    }
+  };
+  // Fills the engine's own broker booked are announced by the engine; keep the mark in step so they are not repeated.
+  offs.push(engine.on('fills', () => void (fillMark = ledger.fillMark())));
+  const watch = opts.watchMs === 0 ? null : setInterval(refresh, opts.watchMs ?? 1000);
+  watch?.unref();
+
+  if (opts.cycles !== false) engine.start();
+  ledger.start(refresh);
+
+  let closed = false;
+  return {
+    db,
+    config,
+    engine,
+    events,
+    positions: () => ledger.positions(),
+    quarantine: (limit) => ledger.quarantine(limit),
+    reportBundle: (date) => ledger.reportBundle(date),
+    renderReport: (bundle, format) => ledger.render(bundle, format),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (watch) clearInterval(watch);
+      engine.stop();
+      offs.forEach((off) => off());
+      await streams.stop();
+      await ledger.stop();
+      db.close();
+    },
+  };
+}

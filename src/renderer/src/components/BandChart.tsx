@@ -1,0 +1,52 @@
+import { useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { BandPoint } from '../../../shared/types';
+import { fmtPct, fmtTime } from '../format';
+import { lttb } from '../lttb';
+import type { Range } from '../store';
+
+const MAX_POINTS = 1500;
+
+function tickFormatter(range: Range, tz: string) {
+  return (ms: number) => {
+    const t = fmtTime(ms, tz, true);
+    return range === '1D' ? t.slice(11, 16) : t.slice(5, 10) + (range === '1W' ? ` ${t.slice(11, 16)}` : '');
+  };
+}
+
+export function BandChart({ points, range, longRange, shortRange, tz }: { points: BandPoint[]; range: Range; longRange: [number, number]; shortRange: [number, number]; tz: string }) {
+  const data = useMemo(() => lttb(points, MAX_POINTS, (p) => p.ts, (p) => p.long_pct), [points]);
+  if (data.length === 0) return <div className="empty">No evaluations in this range yet</div>;
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#1d242d" vertical={false} />
+        <ReferenceArea y1={longRange[0]} y2={longRange[1]} fill="#3fb950" fillOpacity={0.1} stroke="#3fb950" strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
+        <ReferenceArea y1={shortRange[0]} y2={shortRange[1]} fill="#4c8dff" fillOpacity={0.1} stroke="#4c8dff" strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
+        <XAxis dataKey="ts" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={tickFormatter(range, tz)} stroke="#2f3946" tickLine={false} minTickGap={40} />
+        <YAxis domain={[0, (max: number) => Math.max(100, Math.ceil(max / 20) * 20)]} tickCount={7} tickFormatter={(v: number) => `${v}%`} stroke="#2f3946" tickLine={false} width={44} />
+        <Tooltip
+          isAnimationActive={false}
+          content={({ active, payload }) => {
+            if (!active || !payload?.length) return null;
+            const p = payload[0].payload as BandPoint;
+            return (
+              <div className="tt">
+                <div className="muted">{fmtTime(p.ts, tz)}</div>
+                <div>
+                  LT long <b>{fmtPct(p.long_pct)}</b> · short <b>{fmtPct(p.short_pct)}</b>
+                </div>
+                <div className="muted">
+                  gross {fmtPct(p.gross_pct)} · {p.status.replace('_', ' ')}
+                </div>
+              </div>
+            );
+          }}
+        />
+        <Line type="linear" dataKey="long_pct" name="LT long %" stroke="#3fb950" strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey="short_pct" name="LT short %" stroke="#4c8dff" strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey="gross_pct" name="Gross %" stroke="#8b949e" strokeWidth={1} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}

@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { AgGridReact, type CustomCellRendererProps } from 'ag-grid-react';
+import type { ColDef, GetRowIdParams, GridApi, GridReadyEvent, SelectionChangedEvent } from 'ag-grid-community';
+import type { IntentView } from '../../../shared/types';
+import { Gauge } from '../components/Gauge';
+import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
+import { gridTheme, styleNonce, intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
+import { actions, useConsole } from '../store';
+
+function RowActions(p: CustomCellRendererProps<IntentView>) {
+  const id = p.data?.id;
+  if (!id) return null;
+  return (
+    <div className="cell-actions">
+      <button type="button" className="btn primary sm" onClick={() => void actions.approve([id])} title="Approve this intent (sends the order)">
+        Approve
+      </button>
+      <button type="button" className="btn danger sm" onClick={() => actions.askReject([id])} title="Reject this intent with a reason">
+        Reject
+      </button>
+    </div>
+  );
+}
+
+const rowSelection = { mode: 'multiRow', checkboxes: true, headerCheckbox: true, enableClickSelection: true } as const;
+
+export function Approvals() {
+  const pending = useConsole((s) => s.pending);
+  const selected = useConsole((s) => s.selected);
+  const preview = useConsole((s) => s.preview);
+  const status = useConsole((s) => s.status);
+  const busy = useConsole((s) => s.busy);
+  const gridRef = useRef<GridApi<IntentView> | null>(null);
+
+  useEffect(() => {
+    void actions.refreshPending();
+  }, []);
+
+  // Keep the grid's selection in step with the store (after approvals remove rows, for instance).
+  useEffect(() => {
+    const g = gridRef.current;
+    if (!g) return;
+    const want = new Set(selected);
+    g.forEachNode((n) => {
+      const on = n.data ? want.has(n.data.id) : false;
+      if (n.isSelected() !== on) n.setSelected(on, false, 'api');
+    });
+  }, [selected, pending]);
+
+  // Ages advance without re-rendering 10,000 rows every second.
+  useEffect(() => {
+    const t = setInterval(() => gridRef.current?.refreshCells({ columns: ['age'] }), 15_000);
+    return () => clearInterval(t);
+  }, []);
+
+  const columns = useMemo<ColDef<IntentView>[]>(
+    () => [
+      { field: 'symbol', headerName: 'Symbol', width: 76, cellClass: 'strong' },
+      { field: 'classification', headerName: 'Classification', width: 152, valueFormatter: (p) => humanClassification(String(p.value)) },
+      { field: 'side', headerName: 'Side', width: 56, cellClass: (p) => `side-${String(p.value)}` },
+      { field: 'qty', headerName: 'Qty', width: 64, ...numCol, valueFormatter: intFmt },
+      { colId: 'limit', headerName: 'Limit', width: 72, ...numCol, headerTooltip: 'limit price (MKT = market order)', valueGetter: (p) => p.data?.limit_price ?? null, valueFormatter: (p) => (p.value === null ? 'MKT' : fmtPrice(p.value as number)) },
+      { field: 'tick', headerName: 'Tick', width: 70, ...numCol, valueFormatter: priceFmt },
+      { colId: 'notional', headerName: 'Notional', width: 94, ...numCol, valueGetter: (p) => (p.data ? p.data.qty * (p.data.limit_price ?? p.data.tick ?? 0) : null), valueFormatter: (p) => fmtMoney(p.value as number) },
+      { field: 'pnl_pct', headerName: 'PnL %', width: 80, ...numCol, headerTooltip: 'unrealized PnL % of the position at the tick', valueFormatter: signedPctFmt, cellClass: signClass },
+      { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 144, tooltipField: 'reason' },
+      { colId: 'age', headerName: 'Age', width: 66, ...numCol, valueGetter: (p) => (p.data ? p.data.created_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
+      { colId: 'actions', headerName: '', width: 142, pinned: 'right', sortable: false, resizable: false, cellRenderer: RowActions },
+    ],
+    [],
+  );
+
+  const onGridReady = useCallback((e: GridReadyEvent<IntentView>) => {
+    gridRef.current = e.api;
+  }, []);
+  const onSelectionChanged = useCallback((e: SelectionChangedEvent<IntentView>) => {
+    if (e.source === 'api') return;
+    actions.setSelected(e.api.getSelectedRows().map((r) => r.id));
+  }, []);
+  const getRowId = useCallback((p: GetRowIdParams<IntentView>) => p.data.id, []);
+
+  const selRows = pending.filter((i) => selected.includes(i.id));
+  const selNotional = selRows.reduce((a, i) => a + i.qty * (i.limit_price ?? i.tick ?? 0), 0);
+
+  return (
+    <div className="screen fill" role="region" aria-label="Approvals">
+      <div className="appr">
+        <section className="panel" aria-label="Approval queue">
+          <div className="panel-head">
+            <h2>Approval queue</h2>
+            <span className="sub" data-testid="pending-count">
+              {fmtInt(pending.length)} pending
+            </span>
+            <div className="right">
+              <span className="sub">{selected.length ? `${fmtInt(selected.length)} selected · ${fmtMoney(selNotional)}` : 'nothing selected'}</span>
+              <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => void actions.approve(selected)}>
+                Approve selected
+              </button>
+              <button type="button" className="btn danger" disabled={!selected.length || busy} onClick={() => actions.askReject(selected)}>
+                Reject selected
+              </button>
+            </div>
+          </div>
+          <div className="panel-grid" data-testid="approval-grid">
+            <AgGridReact<IntentView>
+              theme={gridTheme} styleNonce={styleNonce}
+              rowData={pending}
+              columnDefs={columns}
+              getRowId={getRowId}
+              rowSelection={rowSelection}
+              onGridReady={onGridReady}
+              onSelectionChanged={onSelectionChanged}
+              animateRows={false}
+              suppressCellFocus={false}
+              overlayNoRowsTemplate='<span class="muted">No pending intents: the band controller has nothing to propose</span>'
+              defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }}
+              tooltipShowDelay={400}
+            />
+          </div>
+        </section>
+        <aside style={{ display: 'grid', gap: 12, alignContent: 'start' }}>
+          <section className="panel" aria-label="What-if preview">
+            <div className="panel-head">
+              <h2>What-if</h2>
+              <span className="sub">after the selection fills</span>
+            </div>
+            <div className="panel-body" style={{ display: 'grid', gap: 4 }}>
+              <Gauge compact label="Preview LT long %" title="LT long %" value={status?.long_pct ?? null} range={status?.long_pct_range ?? [60, 70]} preview={preview?.long_pct ?? null} />
+              <Gauge compact label="Preview LT short %" title="LT short %" value={status?.short_pct ?? null} range={status?.short_pct_range ?? [30, 40]} preview={preview?.short_pct ?? null} />
+              <div className="preview-row" style={{ borderBottom: 0 }}>
+                <span className="muted">Gross % of equity</span>
+                <span className="before">{fmtPct(status?.gross_pct)}</span>
+                <span className="arrow">→</span>
+                <span className="after">{preview ? fmtPct(preview.gross_pct) : '—'}</span>
+              </div>
+              {!selected.length ? <div className="faint" style={{ fontSize: 12 }}>Select intents to see where the band lands.</div> : null}
+            </div>
+          </section>
+          <section className="panel" aria-label="Keyboard shortcuts">
+            <div className="panel-head">
+              <h2>Keys</h2>
+            </div>
+            <div className="panel-body shortcut-list">
+              <kbd>A</kbd>
+              <span>approve selected</span>
+              <kbd>R</kbd>
+              <span>reject selected (asks a reason)</span>
+              <kbd>Space</kbd>
+              <span>select the focused row</span>
+              <kbd>Ctrl+A</kbd>
+              <span>select all pending</span>
+              <kbd>Esc</kbd>
+              <span>clear selection / close dialog</span>
+              <kbd>1–5</kbd>
+              <span>switch screens</span>
+            </div>
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,302 @@
+// The console's state (zustand): what the screens show, refreshed from the main process on demand and on push events.
+import { create } from 'zustand';
+import type { BandApi } from '../../shared/contract';
+import type {
+  AppStatus,
+  AuditRow,
+  BandPoint,
+  BandPreview,
+  CycleLogRow,
+  IntentOutcome,
+  IntentView,
+  PositionView,
+  QuarantinedEvent,
+  ReportView,
+} from '../../shared/types';
+import { call, pickApi, type LinkState, type Transport } from './api';
+import { dateIn } from './format';
+
+export type Screen = 'overview' | 'approvals' | 'reports' | 'positions' | 'activity';
+export type Range = '1D' | '1W' | '1M' | 'ALL';
+export interface Toast {
+  id: number;
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+}
+
+export interface ConsoleState {
+  api: BandApi | null;
+  transport: Transport;
+  link: LinkState;
+  status: AppStatus | null;
+  /** Local clock, ticks every second. */
+  now: number;
+  pending: IntentView[];
+  pendingLoadedAt: number;
+  selected: string[];
+  preview: BandPreview | null;
+  range: Range;
+  history: BandPoint[];
+  reportDate: string | null;
+  report: ReportView | null;
+  reportError: string | null;
+  positions: PositionView[];
+  allIntents: IntentView[];
+  audit: AuditRow[];
+  auditFor: string | null;
+  quarantine: QuarantinedEvent[];
+  cycles: CycleLogRow[];
+  toasts: Toast[];
+  busy: boolean;
+  rejectDialog: { ids: string[] } | null;
+}
+
+let toastSeq = 0;
+
+export const useConsole = create<ConsoleState>(() => ({
+  api: null,
+  transport: 'browser',
+  link: 'connecting',
+  status: null,
+  now: Date.now(),
+  pending: [],
+  pendingLoadedAt: 0,
+  selected: [],
+  preview: null,
+  range: '1W',
+  history: [],
+  reportDate: null,
+  report: null,
+  reportError: null,
+  positions: [],
+  allIntents: [],
+  audit: [],
+  auditFor: null,
+  quarantine: [],
+  cycles: [],
+  toasts: [],
+  busy: false,
+  rejectDialog: null,
+}));
+
+const set = useConsole.setState;
+const get = useConsole.getState;
+
+function api(): BandApi {
+  const a = get().api;
+  if (!a) throw new Error('not connected');
+  return a;
+}
+
+export function toast(kind: Toast['kind'], text: string): void {
+  const id = ++toastSeq;
+  set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+  setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), kind === 'error' ? 8000 : 4000);
+}
+
+async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    toast('error', `${what}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+export const actions = {
+  async refreshStatus() {
+    const status = await guarded('Status', () => call(api(), 'app:status'));
+    if (status) {
+      set({ status });
+      if (!get().reportDate) set({ reportDate: dateIn(status.now, status.timezone) });
+    }
+  },
+  async refreshPending() {
+    const pending = await guarded('Approval queue', () => call(api(), 'intents:list', { status: 'PENDING', limit: 100_000 }));
+    if (!pending) return;
+    const ids = new Set(pending.map((i) => i.id));
+    const selected = get().selected.filter((id) => ids.has(id));
+    set({ pending, pendingLoadedAt: Date.now(), selected });
+    if (selected.length !== get().selected.length || selected.length === 0) void actions.refreshPreview(selected);
+  },
+  setSelected(ids: string[]) {
+    set({ selected: ids });
+    void actions.refreshPreview(ids);
+  },
+  async refreshPreview(ids: string[] = get().selected) {
+    if (ids.length === 0) {
+      set({ preview: null });
+      return;
+    }
+    const preview = await guarded('Preview', () => call(api(), 'intents:preview', { ids }));
+    if (preview && sameIds(ids, get().selected)) set({ preview });
+  },
+  async approve(ids: string[]) {
+    if (ids.length === 0) return;
+    set({ busy: true });
+    const out = await guarded('Approve', () => call(api(), 'intents:approve', { ids }));
+    set({ busy: false });
+    if (out) reportOutcomes('Approved', out);
+    await Promise.all([actions.refreshPending(), actions.refreshStatus()]);
+  },
+  askReject(ids: string[]) {
+    if (ids.length) set({ rejectDialog: { ids } });
+  },
+  cancelReject() {
+    set({ rejectDialog: null });
+  },
+  async reject(ids: string[], reason: string) {
+    set({ busy: true });
+    const out = await guarded('Reject', () => call(api(), 'intents:reject', { ids, reason }));
+    set({ busy: false });
+    if (out) {
+      set({ rejectDialog: null });
+      reportOutcomes('Rejected', out);
+    }
+    await Promise.all([actions.refreshPending(), actions.refreshStatus()]);
+  },
+  async halt() {
+    const status = await guarded('Halt', () => call(api(), 'engine:halt', { reason: 'halted from the console' }));
+    if (status) {
+      set({ status });
+      toast('info', 'Engine halted: nothing is proposed and no order is sent');
+    }
+  },
+  async resume() {
+    const status = await guarded('Resume', () => call(api(), 'engine:resume'));
+    if (status) {
+      set({ status });
+      toast('info', 'Engine resumed');
+    }
+  },
+  async evaluate() {
+    const r = await guarded('Evaluate', () => call(api(), 'engine:evaluate'));
+    if (r) {
+      set({ status: r.status });
+      toast('info', `Cycle done: ${r.status.status.replace('_', ' ').toLowerCase()}, ${r.created} new intent${r.created === 1 ? '' : 's'}`);
+      await actions.refreshPending();
+    }
+  },
+  async setRange(range: Range) {
+    set({ range });
+    await actions.refreshHistory();
+  },
+  async refreshHistory() {
+    const range = get().range;
+    const history = await guarded('Band history', () => call(api(), 'bands:history', { range, maxPoints: 1200 }));
+    if (history && get().range === range) set({ history });
+  },
+  async setReportDate(date: string) {
+    set({ reportDate: date });
+    await actions.refreshReport();
+  },
+  async refreshReport() {
+    const date = get().reportDate;
+    if (!date) return;
+    const r = await api().invoke('ledger:report', { date });
+    if (get().reportDate !== date) return;
+    if (r.ok) set({ report: r.data, reportError: null });
+    else set({ report: null, reportError: r.error.message });
+  },
+  async exportReport(format: 'csv' | 'json' | 'text') {
+    const date = get().reportDate;
+    if (!date) return;
+    const r = await guarded('Export', () => call(api(), 'reports:export', { date, format }));
+    if (!r) return;
+    if (r.saved) {
+      toast('ok', `Saved ${r.path ?? r.filename}`);
+      return;
+    }
+    if (get().transport === 'electron') return; // the save dialog was cancelled
+    const type = format === 'csv' ? 'text/csv' : format === 'json' ? 'application/json' : 'text/plain';
+    const url = URL.createObjectURL(new Blob([r.content], { type: `${type};charset=utf-8` }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = r.filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    toast('ok', `Downloaded ${r.filename}`);
+  },
+  async refreshPositions() {
+    const positions = await guarded('Positions', () => call(api(), 'ledger:positions'));
+    if (positions) set({ positions });
+  },
+  async refreshActivity() {
+    const a = api();
+    const auditFor = get().auditFor;
+    const [allIntents, audit, quarantine, cycles] = await Promise.all([
+      guarded('Intent history', () => call(a, 'intents:list', { status: 'ALL', limit: 5000 })),
+      guarded('Audit', () => call(a, 'intents:audit', auditFor ? { id: auditFor, limit: 500 } : { limit: 500 })),
+      guarded('Quarantine', () => call(a, 'ledger:quarantine', { limit: 500 })),
+      guarded('Cycles', () => call(a, 'engine:cycles', { limit: 200 })),
+    ]);
+    set({
+      ...(allIntents ? { allIntents } : {}),
+      ...(audit ? { audit } : {}),
+      ...(quarantine ? { quarantine } : {}),
+      ...(cycles ? { cycles } : {}),
+    });
+  },
+  async refreshCycles() {
+    const cycles = await guarded('Cycles', () => call(api(), 'engine:cycles', { limit: 200 }));
+    if (cycles) set({ cycles });
+  },
+  async showAuditFor(id: string | null) {
+    set({ auditFor: id });
+    const audit = await guarded('Audit', () => call(api(), 'intents:audit', id ? { id, limit: 500 } : { limit: 500 }));
+    if (audit && get().auditFor === id) set({ audit });
+  },
+};
+
+function sameIds(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function reportOutcomes(verb: string, out: IntentOutcome[]): void {
+  const ok = out.filter((o) => o.ok);
+  const bad = out.filter((o) => !o.ok);
+  if (ok.length) toast('ok', `${verb} ${ok.length} intent${ok.length === 1 ? '' : 's'}`);
+  for (const b of bad.slice(0, 3)) toast('error', `${b.id}: ${b.message}`);
+  if (bad.length > 3) toast('error', `${bad.length - 3} more refused`);
+}
+
+/** Connects to the main process and keeps the state fresh. Returns a disposer. */
+export function connect(): () => void {
+  const { api: a, transport } = pickApi((link) => {
+    if (get().link !== link) set({ link });
+  });
+  set({ api: a, transport });
+  const offs = [
+    a.listen('status', (status) => set({ status })),
+    a.listen('intents:new', (p) => {
+      toast('info', `${p.count} new corrective intent${p.count === 1 ? '' : 's'} awaiting approval`);
+      void actions.refreshPending();
+    }),
+    a.listen('intents:changed', () => {
+      void actions.refreshPending();
+      if (window.location.hash.startsWith('#/activity')) void actions.refreshActivity();
+    }),
+    a.listen('fills', (p) => {
+      toast('info', `${p.count} fill${p.count === 1 ? '' : 's'} booked for ${p.date}`);
+      void actions.refreshPositions();
+      if (get().reportDate === p.date) void actions.refreshReport();
+      if (window.location.hash.startsWith('#/activity')) void actions.refreshActivity();
+    }),
+    a.listen('config:error', (p) => {
+      if (p.messages.length) toast('error', `risk_rules.yaml is invalid, controller suspended: ${p.messages[0]}`);
+    }),
+  ];
+  void actions.refreshStatus().then(() => actions.refreshReport());
+  void actions.refreshPending();
+  void actions.refreshHistory();
+  void actions.refreshPositions();
+  const clock = setInterval(() => set({ now: Date.now() }), 1000);
+  const poll = setInterval(() => void actions.refreshStatus(), 10_000);
+  return () => {
+    offs.forEach((off) => off());
+    clearInterval(clock);
+    clearInterval(poll);
+  };
+}
