@@ -9,7 +9,11 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        // The ledger consumer runs on its own worker thread: it needs its own entry file in the bundle.
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          ledgerWorker: resolve(__dirname, 'src/main/services/ledger/worker.ts'),
+        },
       },
     },
   },
