@@ -5,14 +5,17 @@ import { parseCommandArgs, UsageError, type Command, type Io } from './framework
 import { StoreError } from '../services/store/db';
 
 function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  // Long usages put their summary on the next line so the list stays readable in 100 columns.
+  const width = Math.min(56, Math.max(...COMMANDS.map((c) => c.usage.length)));
+  const line = (c: Command) =>
+    c.usage.length <= width ? `  ${c.usage.padEnd(width)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(width)}  ${c.summary}`;
   return [
     'bandctl — Band Console from the command line',
     '',
     'Usage: bandctl <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map(line),
     '',
     'Output goes to stdout; errors to stderr as one line. Exit 0 ok, 2 bad input or usage, 1 internal failure.',
     '',
