@@ -57,6 +57,12 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+// `bandctl … | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const io: Io = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
