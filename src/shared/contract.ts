@@ -76,7 +76,7 @@ export type PushEvent = keyof typeof PUSH_EVENTS;
 export type PushPayload<E extends PushEvent> = z.output<(typeof PUSH_EVENTS)[E]>;
 
 export interface IpcError {
-  code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'UNKNOWN_CHANNEL' | 'FORBIDDEN' | 'INTERNAL';
+  code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'UNKNOWN_CHANNEL' | 'FORBIDDEN' | 'RATE_LIMITED' | 'INTERNAL';
   message: string;
 }
 export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: IpcError };

@@ -16,3 +16,6 @@ export function withNonce(html: string, nonce: string): string {
 }
 /** The placeholder src/renderer/index.html carries where each response puts its fresh nonce. */
 export const NONCE_PLACEHOLDER = 'BANDNONCEPLACEHOLDER';
+
+/** The CSP of everything that is not the page (API JSON, SSE, errors): nothing may load, nothing may frame it. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

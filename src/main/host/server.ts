@@ -5,15 +5,26 @@
 //   POST /api/<channel>       JSON body = the channel's input; answers the IpcResult as JSON
 //   GET  /api/events          push events as SSE (`event: <name>` / `data: <json>`)
 // Every request must carry the token (query `token`, header `x-band-token`, or the cookie); compared in constant time.
+// Defences, in the order handle() applies them to each request:
+//   1. Host header must name this listener (DNS rebinding)            → 403
+//   2. token on EVERY route (page, assets, API, SSE, unknown paths)   → 401
+//   3. no CORS: OPTIONS (preflight) refused, a foreign Origin or a cross-site Sec-Fetch-Site refused, and no
+//      Access-Control-* header is ever sent                            → 403
+//   4. body over 1 MiB                                                 → 413 VALIDATION; bad JSON → 400 VALIDATION
+//   5. well-formed calls to the state-changing channels rate-limited per client (ratelimit.ts)
+//                                                                      → 429 RATE_LIMITED + Retry-After
+//   then dispatch: the contract's schema before any service runs. Security headers on every response.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { PUSH_EVENTS, type IpcResult, type PushEvent } from '../../shared/contract';
-import { dispatch, fail, MAX_PAYLOAD_CHARS, type CallContext, type HandlerMap } from '../api/dispatch';
+import { PUSH_EVENTS, validateInput, type Channel, type IpcResult, type PushEvent } from '../../shared/contract';
+import { dispatch, fail, type CallContext, type HandlerMap } from '../api/dispatch';
 import type { EventHub } from '../api/events';
-import { HOST_CSP, hostCsp, NONCE_PLACEHOLDER, withNonce } from './csp';
+import { API_CSP, HOST_CSP, hostCsp, NONCE_PLACEHOLDER, withNonce } from './csp';
+import { APPROVAL_RATE_LIMIT, RATE_LIMITED_CHANNELS, TokenBuckets, type RateLimit } from './ratelimit';
 
 export interface HostOptions {
   handlers: HandlerMap;
@@ -29,10 +40,18 @@ export interface HostOptions {
   allowNonLoopback?: boolean;
   actor: string;
   log?: (line: string) => void;
+  /** Per-client token bucket on the state-changing channels; APPROVAL_RATE_LIMIT when omitted. */
+  rateLimit?: RateLimit;
+  /** The rate limiter's clock (ms); Date.now when omitted. Tests inject one instead of sleeping. */
+  now?: () => number;
+  /** Largest request body accepted (bytes); MAX_BODY_BYTES when omitted. */
+  maxBodyBytes?: number;
 }
 
 export interface Host {
   url: string;
+  /** The address actually bound. */
+  host: string;
   port: number;
   token: string;
   server: Server;
@@ -40,7 +59,11 @@ export interface Host {
 }
 
 const COOKIE = 'band_token';
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Request bodies above this many bytes are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches IPv4-mapped ::ffff:127.x.x.x
+LOOPBACK.addAddress('::1', 'ipv6');
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -58,6 +81,7 @@ export { hostCsp, HOST_CSP, NONCE_PLACEHOLDER, withNonce };
 const STATUS_OF: Record<string, number> = {
   VALIDATION: 400,
   FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   NOT_FOUND: 404,
   UNKNOWN_CHANNEL: 404,
   CONFLICT: 409,
@@ -84,8 +108,9 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** Headers on every response; the page and its assets replace the CSP with the page's own (serveStatic). */
 function securityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', HOST_CSP);
+  res.setHeader('Content-Security-Policy', API_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -93,9 +118,10 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...extra,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
@@ -108,6 +134,8 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -117,31 +145,67 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += c.length;
       if (size > limit) over = true;
       if (!over) chunks.push(c);
+      // Drained, not stored, so the client still reads the refusal; past 16x the limit the connection is cut.
+      else if (size > limit * 16) {
+        req.destroy();
+        reject(new BodyTooLarge(`body larger than ${limit} bytes`));
+      }
     });
-    // An oversized body is drained (not stored) so the client still reads the refusal.
-    req.on('end', () => (over ? reject(new Error(`payload larger than ${limit} bytes`)) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => (over ? reject(new BodyTooLarge(`body larger than ${limit} bytes`)) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
 
+/** True for 127.0.0.0/8, ::1, ::ffff:127.x.x.x and the name localhost. Anything else, including 0.0.0.0 and ::
+ * (every interface), is not loopback. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+  if (host === 'localhost') return true;
+  const v = isIP(host);
+  return v !== 0 && LOOPBACK.check(host, v === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Why a non-loopback address is refused (the CLI shows it as its one error line). */
+export function nonLoopbackRefusal(host: string): string {
+  return (
+    `refusing to listen on ${host}: it is not a loopback address, so anyone on the network who can reach the port ` +
+    'could open the console and approve orders with a leaked token (shell history, a screen share, a proxy log), ' +
+    'and the token and the orders would cross the network unencrypted over plain HTTP; use 127.0.0.1, or pass ' +
+    '--allow-remote if you really mean it'
+  );
+}
+
+/** The Host headers a request may carry (DNS-rebinding guard): loopback names, plus the bound address, plus every
+ * local interface address when bound to all interfaces (only possible with allowNonLoopback). Never a DNS name
+ * other than localhost. */
+export function allowedHostHeaders(bind: string, port: number): Set<string> {
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  const add = (a: string) => names.add(a.includes(':') ? `[${a}]` : a);
+  if (bind === '0.0.0.0' || bind === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) add(i.address);
+  } else add(bind);
+  return new Set([...names].map((n) => `${n}:${port}`));
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
 }
 
 export async function startHost(opts: HostOptions): Promise<Host> {
-  const bind = opts.host ?? '127.0.0.1';
-  if (!isLoopback(bind) && !opts.allowNonLoopback) {
-    throw new Error(
-      `refusing to listen on ${bind}: the console approves orders, so it listens on 127.0.0.1 only ` +
-        '(anyone who can reach the port and guess or sniff the token could trade)',
-    );
-  }
+  const bind = opts.host === undefined || opts.host === 'localhost' ? '127.0.0.1' : opts.host;
+  if (isIP(bind) === 0) throw new Error(`host must be an IP address such as 127.0.0.1 (or localhost), got '${bind}'`);
+  if (!isLoopback(bind) && !opts.allowNonLoopback) throw new Error(nonLoopbackRefusal(bind));
   const token = opts.token ?? randomBytes(32).toString('hex');
   const root = resolve(opts.rendererDir);
   const log = opts.log ?? (() => undefined);
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const limiter = new TokenBuckets(opts.rateLimit ?? APPROVAL_RATE_LIMIT, opts.now ?? Date.now);
   const sse = new Set<ServerResponse>();
   let port = 0;
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bind}:${port}`]);
+  let allowedHosts = new Set<string>();
 
   const ctx: CallContext = { actor: opts.actor, transport: 'http' };
 
@@ -155,7 +219,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   keepAlive.unref();
 
   async function serveStatic(res: ServerResponse, path: string, setCookie: boolean): Promise<void> {
-    const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    const rel = path === '/' ? 'index.html' : safeDecode(path.slice(1));
+    if (rel === null) return sendText(res, 404, 'not found');
     const file = normalize(join(root, rel));
     if (file !== root && !file.startsWith(root + sep)) return sendText(res, 404, 'not found');
     try {
@@ -166,7 +231,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const nonce = randomBytes(16).toString('base64');
         body = Buffer.from(withNonce(body.toString('utf8'), nonce), 'utf8');
         res.setHeader('Content-Security-Policy', hostCsp(nonce));
-      }
+      } else res.setHeader('Content-Security-Policy', HOST_CSP);
       const headers: Record<string, string | number> = {
         'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
         'Content-Length': body.length,
@@ -187,19 +252,28 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res);
-    // DNS-rebinding guard: the Host header must name this loopback listener.
-    if (!allowedHosts().has(String(req.headers.host ?? ''))) return sendText(res, 403, 'forbidden host');
+    // DNS-rebinding guard: the Host header must name this listener.
+    if (!allowedHosts.has(String(req.headers.host ?? ''))) return sendText(res, 403, 'forbidden host');
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const queryToken = url.searchParams.get('token');
     const given = req.headers['x-band-token'];
     const presented = (typeof given === 'string' ? given : undefined) ?? queryToken ?? cookieToken(req);
+    // The token, before anything else, on every path and every method.
     if (!tokenMatches(token, presented)) {
       if (url.pathname.startsWith('/api/')) return sendJson(res, 401, fail('FORBIDDEN', 'missing or wrong token'));
       return sendText(res, 401, 'missing or wrong token: open the URL bandctl serve printed');
     }
-    // A browser page from another origin must not drive the API, even with the cookie.
+    // No CORS: a preflight is never answered with Access-Control-* headers, so no other origin may call the API.
+    if (req.method === 'OPTIONS') {
+      return sendJson(res, 403, fail('FORBIDDEN', 'cross-origin requests are refused: this host serves only its own page'));
+    }
+    // A browser page from another origin must not drive the host, even with the cookie.
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedHosts().has(origin.replace(/^http:\/\//, ''))) {
+    if (origin !== undefined && !(origin.startsWith('http://') && allowedHosts.has(origin.slice('http://'.length)))) {
+      return sendJson(res, 403, fail('FORBIDDEN', 'cross-origin request refused'));
+    }
+    const fetchSite = req.headers['sec-fetch-site'];
+    if (url.pathname.startsWith('/api/') && (fetchSite === 'cross-site' || fetchSite === 'same-site')) {
       return sendJson(res, 403, fail('FORBIDDEN', 'cross-origin request refused'));
     }
 
@@ -218,12 +292,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return sendJson(res, 405, fail('VALIDATION', 'use POST with a JSON body'));
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const channel = safeDecode(url.pathname.slice('/api/'.length));
+      if (channel === null) return sendJson(res, 404, fail('UNKNOWN_CHANNEL', 'unknown channel (bad percent-encoding)'));
       let text: string;
       try {
-        text = await readBody(req, MAX_PAYLOAD_CHARS * 4);
+        text = await readBody(req, maxBody);
       } catch (e) {
-        return sendJson(res, 413, fail('VALIDATION', `${channel}: ${(e as Error).message}`));
+        if (e instanceof BodyTooLarge) return sendJson(res, 413, fail('VALIDATION', `${channel}: ${e.message}`));
+        throw e;
       }
       let input: unknown = undefined;
       if (text.trim() !== '') {
@@ -231,6 +307,21 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           input = JSON.parse(text);
         } catch {
           return sendJson(res, 400, fail('VALIDATION', `${channel}: body is not valid JSON`));
+        }
+      }
+      // Well-formed calls to a state-changing channel spend a token; malformed ones were never going to reach a
+      // service (dispatch refuses them with VALIDATION), so they cost no more than a read.
+      if (RATE_LIMITED_CHANNELS.has(channel as never) && validateInput(channel as Channel, input).ok) {
+        const took = limiter.take(req.socket.remoteAddress ?? 'unknown');
+        if (!took.ok) {
+          const seconds = Math.max(1, Math.ceil(took.retryAfterMs / 1000));
+          const { perSecond, burst } = limiter.limit;
+          return sendJson(
+            res,
+            429,
+            fail('RATE_LIMITED', `${channel}: too many requests: at most ${perSecond}/s (bursts of ${burst}) per client; retry in ${seconds} s`),
+            { 'Retry-After': String(seconds) },
+          );
         }
       }
       const result: IpcResult<unknown> = await dispatch(opts.handlers, channel, input, ctx, {
@@ -251,24 +342,39 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const stopTimers = () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+  };
   await new Promise<void>((ok, ko) => {
     server.once('error', ko);
     server.listen(opts.port ?? 0, bind, () => {
       server.off('error', ko);
       ok();
     });
+  }).catch((e: unknown) => {
+    stopTimers();
+    throw e;
   });
-  port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  // Belt and braces: the socket actually bound must be on loopback unless explicitly allowed.
+  if (!isLoopback(bound.address) && !opts.allowNonLoopback) {
+    stopTimers();
+    await new Promise<void>((ok) => server.close(() => ok()));
+    throw new Error(nonLoopbackRefusal(bound.address));
+  }
+  port = bound.port;
+  allowedHosts = allowedHostHeaders(bind, port);
   const shownHost = bind.includes(':') ? `[${bind}]` : bind;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
+    host: bound.address,
     port,
     token,
     server,
     close: () =>
       new Promise<void>((ok) => {
-        clearInterval(keepAlive);
-        unsubscribe();
+        stopTimers();
         for (const res of sse) res.end();
         sse.clear();
         server.close(() => ok());

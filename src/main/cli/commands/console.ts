@@ -1,11 +1,12 @@
 // Console commands: `serve` (the console in a browser, SPEC §11) and `web` (what `npm run web` runs: the demo
 // database in the app-data folder, served the same way).
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServices } from '../../api/create';
 import { createHandlers } from '../../api/handlers';
-import { startHost } from '../../host/server';
+import { isLoopback, nonLoopbackRefusal, startHost } from '../../host/server';
 import { loadDemoBook } from '../../services/demo';
 import { openDb } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
@@ -39,6 +40,17 @@ function validToken(t: string | undefined): string | undefined {
   return t;
 }
 
+/** --host: an IP address (or localhost), loopback unless --allow-remote; checked before anything is opened. */
+export function hostOption(host: string | undefined, allowRemote: boolean): { host: string; remote: boolean } {
+  if (host === undefined) return { host: '127.0.0.1', remote: false };
+  if (host !== 'localhost' && isIP(host) === 0) {
+    throw new UsageError(`--host must be an IP address such as 127.0.0.1 (or localhost), got '${host}'`);
+  }
+  if (isLoopback(host)) return { host, remote: false };
+  if (!allowRemote) throw new UsageError(nonLoopbackRefusal(host));
+  return { host, remote: true };
+}
+
 function pricesOption(v: string | undefined): 'simulator' | 'static' {
   if (v === undefined || v === 'simulator' || v === 'static') return v ?? 'simulator';
   throw new UsageError(`--prices must be 'simulator' or 'static', got '${v}'`);
@@ -48,7 +60,7 @@ async function serveUntilSignal(
   io: Io,
   dbFile: string,
   configFile: string,
-  opts: { port: number; token?: string; prices: 'simulator' | 'static'; reportsDir?: string },
+  opts: { port: number; token?: string; prices: 'simulator' | 'static'; reportsDir?: string; host?: { host: string; remote: boolean } },
 ): Promise<number> {
   if (!existsSync(configFile)) throw new UsageError(`config file not found: ${configFile}`);
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
@@ -70,6 +82,8 @@ async function serveUntilSignal(
       rendererDir: RENDERER_DIR,
       port: opts.port,
       token: opts.token,
+      host: opts.host?.host,
+      allowNonLoopback: opts.host?.remote === true,
       actor,
       log: (l) => io.err(`${l}\n`),
     });
@@ -78,9 +92,16 @@ async function serveUntilSignal(
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} is in use; pick another with --port or use --port 0`);
     if (err.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${opts.port}`);
+    if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`--host ${opts.host?.host}: no local interface has this address`);
     throw e;
   }
   io.out(`Console: ${host.url}\n`);
+  if (opts.host?.remote) {
+    io.err(
+      `warning: --allow-remote: listening on ${host.host}:${host.port}, not loopback. Anyone on the network who can reach ` +
+        'this port and learns the token can approve orders, and the token and the orders travel unencrypted over plain HTTP.\n',
+    );
+  }
   io.err(`serving ${dbFile} (config ${configFile}); Ctrl+C to stop\n`);
   const h = host;
   await new Promise<void>((done) => {
@@ -99,24 +120,28 @@ async function serveUntilSignal(
 
 const serve: Command = {
   name: 'serve',
-  usage: 'serve --db F [--config C] [--port P] [--token T] [--prices simulator|static]',
-  summary: 'the console in a browser on 127.0.0.1; first line: Console: http://127.0.0.1:P/?token=…',
+  usage: 'serve --db F [--config C] [--port P] [--token T] [--prices simulator|static] [--host 127.0.0.1] [--allow-remote]',
+  summary: 'the console in a browser on 127.0.0.1 (loopback only unless --allow-remote); first line: Console: http://127.0.0.1:P/?token=…',
   options: {
     db: { type: 'string' },
     config: { type: 'string' },
     port: { type: 'string' },
     token: { type: 'string' },
     prices: { type: 'string' },
+    host: { type: 'string' },
+    'allow-remote': { type: 'boolean' },
   },
   run({ values, io }) {
     const db = requireString(values, 'db', this.usage);
     const port = intOption(values, 'port', 0);
     if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+    const host = hostOption(optionalString(values, 'host'), values['allow-remote'] === true);
     if (!existsSync(db)) throw new UsageError(`database not found: ${db} (create it with bandctl init --db ${db})`);
     return serveUntilSignal(io, db, optionalString(values, 'config') ?? DEFAULT_CONFIG, {
       port,
       token: validToken(optionalString(values, 'token')),
       prices: pricesOption(optionalString(values, 'prices')),
+      host,
     });
   },
 };
