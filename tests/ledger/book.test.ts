@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/main/services/config/load';
 import { LedgerConsumer, filledQtyByIntent } from '../../src/main/services/ledger/consumer';
-import { hash53 } from '../../src/main/services/ledger/hash';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { importPositions, listPositions } from '../../src/main/services/ledger/positions';
 import { reportCsv, reportJson, reportText, writeDueReports } from '../../src/main/services/reports';
@@ -52,16 +51,29 @@ describe('opening book and positions', () => {
 });
 
 describe('exactly-once', () => {
-  it('tells a hash collision from a duplicate', () => {
+  it('the key is the exact event_id: near-identical ids are distinct events, one id is one event across kinds', () => {
     const db = openDb(':memory:');
     const c = new LedgerConsumer(db, { timezone: TZ });
     c.applyBatch([j(fill('first', 'AAPL', 'LT_LONG_INCREASE', 1, 10))], 'x');
-    // forge a collision: the key of 'victim' already points at the fill of 'first'
-    db.prepare('INSERT INTO ledger_event_ids (h, kind, ref) VALUES (?, 1, 1)').run(hash53('victim'));
-    expect(c.applyBatch([j(fill('victim', 'AAPL', 'LT_LONG_INCREASE', 2, 10))], 'x').accepted).toBe(1);
-    expect(c.applyBatch([j(fill('victim', 'AAPL', 'LT_LONG_INCREASE', 2, 10))], 'x').duplicates).toBe(1);
+    // differ in case, a trailing space, Unicode normalization (composed vs decomposed é): all new
+    const near = ['First', 'first ', 'caf\u00e9', 'cafe\u0301'];
+    expect(c.applyBatch(near.map((id) => j(fill(id, 'AAPL', 'LT_LONG_INCREASE', 2, 10))), 'x')).toEqual({
+      accepted: 4,
+      duplicates: 0,
+      rejected: 0,
+    });
     expect(c.applyBatch([j(fill('first', 'AAPL', 'LT_LONG_INCREASE', 1, 10))], 'x').duplicates).toBe(1);
-    expect(reportJson(db, '2024-01-15').totals.total_filled_qty).toBe(3);
+    // an id already applied as a fill is a duplicate as a lifecycle event, and the other way round (also in one batch)
+    const life = (id: string) => j({ ...fill(id, 'AAPL', 'LT_LONG_INCREASE', 1, 10), event_type: 'ACK' });
+    expect(c.applyBatch([life('first'), life('ack-1')], 'x')).toEqual({ accepted: 1, duplicates: 1, rejected: 0 });
+    expect(c.applyBatch([j(fill('ack-1', 'AAPL', 'LT_LONG_INCREASE', 5, 10))], 'x').duplicates).toBe(1);
+    expect(c.applyBatch([life('both'), j(fill('both', 'AAPL', 'LT_LONG_INCREASE', 5, 10))], 'x')).toEqual({
+      accepted: 1,
+      duplicates: 1,
+      rejected: 0,
+    });
+    expect(reportJson(db, '2024-01-15').totals.total_filled_qty).toBe(9);
+    expect(db.prepare('SELECT COUNT(*) FROM order_events').pluck().get()).toBe(2);
     db.close();
   });
 
@@ -132,6 +144,13 @@ describe('exactly-once', () => {
     );
     expect(reportCsv(db, '2024-01-15')).toContain(',3000000000,29999997000.00,0.00,3,3000000000\n');
     expect(reportText(db, '2024-01-15')).toContain('Filled Notional: $29,999,997,000.00');
+    // closing 1 against a cost basis past 2^53: average cost to the micro, realized exact
+    c.applyBatch([j(fill('big-sell', 'BRK.A', 'LT_LONG_DECREASE', 1, 10))], 'x');
+    expect(db.prepare('SELECT qty, cost_micro, realized_micro FROM positions').safeIntegers(true).get()).toEqual({
+      qty: 2_999_999_999n,
+      cost_micro: 29_999_997_000_000_000n - 9_999_999n,
+      realized_micro: 1n,
+    });
     db.close();
   });
 
@@ -145,6 +164,26 @@ describe('exactly-once', () => {
     expect(r.totals.total_filled_notional).toBe(15_999_998_410);
     expect(reportText(db, '2024-01-15')).toContain('  Filled Notional: $15,999,998,410.00\n  Realized PnL: $0.00\n');
     expect(r.by_classification.LT_LONG_DECREASE.realized_pnl).toBe(0); // 0.000002 USD
+    db.close();
+  });
+
+  it('a total past 2^53 micro is exact to the micro before rounding to cents (no float sum)', () => {
+    const db = openDb(':memory:');
+    const c = new LedgerConsumer(db, { timezone: TZ });
+    // 6e15 + 6e15 + 4,999 micro = 12,000,000,000,004,999 micro = $12,000,000,000.004999 -> $12,000,000,000.00;
+    // as a double the sum is ...005,000, which would round to $12,000,000,000.01
+    c.applyBatch(
+      [
+        j(fill('x-a', 'AAA', 'LT_LONG_INCREASE', 1_000_000_000, 6)),
+        j(fill('x-b', 'BBB', 'LT_LONG_INCREASE', 1_000_000_000, 6)),
+        j(fill('x-c', 'CCC', 'LT_LONG_INCREASE', 1, 0.004999)),
+      ],
+      'x',
+    );
+    const r = reportJson(db, '2024-01-15');
+    expect(r.totals.total_filled_notional).toBe(12_000_000_000);
+    expect(r.by_classification.LT_LONG_INCREASE.filled_notional).toBe(12_000_000_000);
+    expect(reportText(db, '2024-01-15')).toContain('TOTALS:\n  Filled Qty: 2,000,000,001\n  Filled Notional: $12,000,000,000.00\n');
     db.close();
   });
 });

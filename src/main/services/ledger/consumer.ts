@@ -4,11 +4,17 @@
 //
 // Hot state (the book) is kept in memory and reloaded from SQLite whenever ledger_meta.generation shows that
 // someone else wrote positions (a trigger bumps it on every write), so it is always the committed truth.
+//
+// Exactly-once costs one row per event: an event is one row of fills or order_events, whose event_id is a UNIQUE
+// column (exact text; no hash, so no collision handling). Per batch: repeats inside the batch are dropped in memory,
+// ONE statement asks SQLite which ids are already applied, and the new fills go in FILL_ROWS rows per INSERT.
+// Positions and aggregates are upserted once per touched row per batch.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import { hash53 } from './hash';
 import { TradingDateCache } from './dates';
 import { validateObject, validateRaw, type OrderEvent, type Validated } from './validate';
+import type { LineValidator } from './validator';
 
 export interface Counts {
   accepted: number;
@@ -27,12 +33,16 @@ export interface ConsumerOptions {
   now?: () => number;
 }
 
+// Money is a safe integer number on the hot path and turns into a bigint only when a value passes 2^53 (then it
+// stays exact): no float ever holds a sum that is not an exact integer.
+type Num = number | bigint;
+
 interface Pos {
   bucket: string;
   symbol: string;
   qty: number;
-  cost: bigint;
-  realized: bigint;
+  cost: Num;
+  realized: Num;
   dirty: boolean;
 }
 
@@ -41,39 +51,81 @@ interface Agg {
   symbol: string;
   cls: string;
   qty: number;
-  notional: bigint;
-  realized: bigint;
+  notional: Num;
+  realized: Num;
   count: number;
   net: number;
 }
 
-type Item = { raw: string | Record<string, unknown>; source: string };
+/** A bigint back to a number when it is a safe integer (the fast path resumes). */
+function norm(b: bigint): Num {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+}
 
-const KIND_FILL = 1;
-const KIND_ORDER_EVENT = 2;
+function add(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (Number.isSafeInteger(s)) return s; // exact: |true sum| <= 2^53 - 1 is representable
+  }
+  return norm(BigInt(a) + BigInt(b));
+}
+
+function sub(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a - b;
+    if (Number.isSafeInteger(s)) return s;
+  }
+  return norm(BigInt(a) - BigInt(b));
+}
+
+/** a × b for a >= 0 and a whole b >= 0. */
+function mul(a: Num, b: number): Num {
+  if (typeof a === 'number') {
+    const p = a * b;
+    if (Number.isSafeInteger(p)) return p; // a true product > 2^53 - 1 never rounds down into the safe range
+  }
+  return norm(BigInt(a) * BigInt(b));
+}
 
 /** round(a / b) half up, for a >= 0, b > 0. */
-function roundDiv(a: bigint, b: bigint): bigint {
-  return (2n * a + b) / (2n * b);
+function roundDiv(a: Num, b: number): Num {
+  if (typeof a === 'number') {
+    const x = 2 * a + b;
+    // floor(x / y) of integers x < 2^53, y >= 1 is exact in doubles (the quotient never rounds up to the next integer)
+    if (Number.isSafeInteger(x)) return Math.floor(x / (2 * b));
+  }
+  const bb = BigInt(b);
+  return norm((2n * BigInt(a) + bb) / (2n * bb));
 }
+
+const INS_FILL = `INSERT INTO fills (id, event_id, order_id, intent_id, ts, trading_date, bucket, symbol, classification,
+  side, qty, price_micro, realized_micro)`;
+const FILL_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const FILL_COLS = 13;
+/** Fills per INSERT statement (fewer calls into SQLite; 13 × 32 = 416 parameters). */
+const FILL_ROWS = 32;
 
 export class LedgerConsumer {
   readonly name: string;
   readonly batchSize: number;
   private readonly dates: TradingDateCache;
   private readonly now: () => number;
-  private readonly book = new Map<string, Pos>();
+  /** The book by bucket, then symbol. */
+  private readonly book = new Map<string, Map<string, Pos>>();
   private generation = -1;
+  // the book after the fill last computed by nextFill() (committed into the position only if the fill is new)
+  private nQty = 0;
+  private nCost: Num = 0;
+  private nRealized: Num = 0;
+  /** Parameters of the next multi-row fills INSERT. */
+  private readonly fillArgs: unknown[] = new Array<unknown>(FILL_COLS * FILL_ROWS);
   private st!: {
     gen: Statement;
     posAll: Statement;
     maxFill: Statement;
     maxOe: Statement;
-    insId: Statement;
-    getId: Statement;
-    fillEventId: Statement;
-    oeEventId: Statement;
-    insOverflow: Statement;
+    applied: Statement;
+    insFills: Statement;
     insFill: Statement;
     insOe: Statement;
     qFind: Statement;
@@ -103,15 +155,18 @@ export class LedgerConsumer {
       posAll: db.prepare('SELECT bucket, symbol, qty, cost_micro, realized_micro FROM positions').safeIntegers(true),
       maxFill: db.prepare('SELECT COALESCE(MAX(id), 0) FROM fills').pluck(),
       maxOe: db.prepare('SELECT COALESCE(MAX(id), 0) FROM order_events').pluck(),
-      insId: db.prepare('INSERT INTO ledger_event_ids (h, kind, ref) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      getId: db.prepare('SELECT kind, ref FROM ledger_event_ids WHERE h = ?'),
-      fillEventId: db.prepare('SELECT event_id FROM fills WHERE id = ?').pluck(),
-      oeEventId: db.prepare('SELECT event_id FROM order_events WHERE id = ?').pluck(),
-      insOverflow: db.prepare('INSERT INTO ledger_event_id_overflow (event_id) VALUES (?) ON CONFLICT DO NOTHING'),
-      insFill: db.prepare(
-        `INSERT INTO fills (id, event_id, order_id, intent_id, ts, trading_date, bucket, symbol, classification, side,
-           qty, price_micro, realized_micro) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      // Exactly-once: the ids of a batch that are already applied, as a fill or as a lifecycle event (one statement
+      // per batch: SQLite probes both UNIQUE event_id indexes; the exact text is compared, no hash).
+      applied: db
+        .prepare(
+          `SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM fills WHERE event_id = value)
+             OR EXISTS (SELECT 1 FROM order_events WHERE event_id = value)`,
+        )
+        .pluck(),
+      // New fills only (checked above, inside the same IMMEDIATE transaction): a conflict here would throw and roll
+      // the batch back, never skip silently. FILL_ROWS per statement, then one at a time for the rest.
+      insFills: db.prepare(`${INS_FILL} VALUES ${new Array(FILL_ROWS).fill(FILL_ROW).join(', ')}`),
+      insFill: db.prepare(`${INS_FILL} VALUES ${FILL_ROW}`),
       insOe: db.prepare(
         `INSERT INTO order_events (id, event_id, order_id, intent_id, event_type, ts, symbol, classification, side)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -154,7 +209,10 @@ export class LedgerConsumer {
         const pos = this.position();
         const rows = this.st.logRange.all(pos, this.batchSize) as { seq: number; source: string; raw: string }[];
         if (rows.length === 0) return null;
-        const c = this.applyItems(rows.map((x) => ({ raw: x.raw, source: x.source })));
+        const c = this.applyItems(
+          rows.map((x) => x.raw),
+          rows.map((x) => x.source),
+        );
         const last = rows[rows.length - 1].seq;
         this.st.setPos.run(this.name, last);
         return { c, last };
@@ -173,10 +231,34 @@ export class LedgerConsumer {
    */
   applyBatch(events: Array<string | Record<string, unknown>>, source: string, inTx?: () => void): Counts {
     return this.inTransaction(() => {
-      const c = this.applyItems(events.map((raw) => ({ raw, source })));
+      const c = this.applyItems(events, source);
       inTx?.();
       return c;
     });
+  }
+
+  /**
+   * applyBatch for each of several batches in turn (one transaction each, the same result as calling applyBatch
+   * batch by batch), with parse + validate of batch k+1 running on the validator's thread while batch k is applied.
+   * Without a validator (or if it fails) the lines are validated here.
+   */
+  applyBatches(batches: string[][], source: string, validator?: LineValidator | null): Counts {
+    const total: Counts = { accepted: 0, duplicates: 0, rejected: 0 };
+    let v = validator ?? null;
+    if (v && batches.length > 0) v.submit(batches[0]);
+    for (let b = 0; b < batches.length; b++) {
+      if (v && b + 1 < batches.length) v.submit(batches[b + 1]);
+      let pre: Validated[] | null = null;
+      if (v) {
+        pre = v.take();
+        if (pre === null) v = null; // the thread failed: validate the rest here
+      }
+      const c = this.inTransaction(() => this.applyItems(batches[b], source, pre));
+      total.accepted += c.accepted;
+      total.duplicates += c.duplicates;
+      total.rejected += c.rejected;
+    }
+    return total;
   }
 
   private inTransaction<T>(fn: () => T): T {
@@ -197,36 +279,42 @@ export class LedgerConsumer {
       cost_micro: bigint;
       realized_micro: bigint;
     }[]) {
-      this.book.set(`${r.bucket}|${r.symbol}`, {
+      this.bucketBook(r.bucket).set(r.symbol, {
         bucket: r.bucket,
         symbol: r.symbol,
         qty: Number(r.qty),
-        cost: r.cost_micro,
-        realized: r.realized_micro,
+        cost: norm(r.cost_micro),
+        realized: norm(r.realized_micro),
         dirty: false,
       });
     }
   }
 
-  /** Must run inside a transaction. */
-  private applyItems(items: Item[]): Counts {
+  /** Must run inside a transaction. `sources`: one source for all, or one per event. */
+  private applyItems(
+    raws: ReadonlyArray<string | Record<string, unknown>>,
+    sources: string | readonly string[],
+    pre: readonly Validated[] | null = null,
+  ): Counts {
     const st = this.st;
     const gen = st.gen.get() as number;
     if (gen !== this.generation) this.loadBook();
-    let nextFill = (st.maxFill.get() as number) + 1;
-    let nextOe = (st.maxOe.get() as number) + 1;
-    const aggs = new Map<string, Agg>();
+    // aggregates of this batch by date, then symbol, then classification
+    const aggs = new Map<string, Map<string, Map<string, Agg>>>();
+    const aggList: Agg[] = [];
     const dirty: Pos[] = [];
     const now = this.now();
     let accepted = 0;
     let duplicates = 0;
     let rejected = 0;
 
-    // Pass 1: validate; quarantine the bad ones; give every valid event a candidate row id.
-    const valid: { ev: OrderEvent; h: number; ref: number; isNew: boolean }[] = [];
-    for (const item of items) {
-      const raw = item.raw;
-      const v: Validated = typeof raw === 'string' ? validateRaw(raw) : validateObject(raw);
+    // Pass 1: validate; quarantine the bad ones; drop repeats inside the batch (the first occurrence wins).
+    const valid: OrderEvent[] = [];
+    const inBatch = new Set<string>();
+    const ids: string[] = [];
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i];
+      const v: Validated = pre !== null ? pre[i] : typeof raw === 'string' ? validateRaw(raw) : validateObject(raw);
       if (!v.ok) {
         const text = typeof raw === 'string' ? raw : safeStringify(raw);
         const rh = hash53(text);
@@ -234,76 +322,88 @@ export class LedgerConsumer {
         if (prior.includes(text)) {
           duplicates++; // the same bad bytes redelivered: already quarantined once
         } else {
-          st.qIns.run(item.source, text, v.reason, now, rh);
+          st.qIns.run(typeof sources === 'string' ? sources : sources[i], text, v.reason, now, rh);
           rejected++;
         }
         continue;
       }
       const ev = v.event;
-      valid.push({ ev, h: hash53(ev.event_id), ref: ev.isFill ? nextFill++ : nextOe++, isNew: false });
+      if (inBatch.size === inBatch.add(ev.event_id).size) {
+        duplicates++;
+        continue;
+      }
+      valid.push(ev);
+      ids.push(ev.event_id);
     }
 
-    // Pass 2: exactly-once keys, inserted in key order (B-tree locality); the first occurrence in the batch wins.
-    const order = valid.map((_, i) => i);
-    order.sort((a, b) => valid[a].h - valid[b].h || a - b);
-    const firstInBatch = new Map<number, string>();
-    for (const i of order) {
-      const x = valid[i];
-      if (st.insId.run(x.h, x.ev.isFill ? KIND_FILL : KIND_ORDER_EVENT, x.ref).changes === 1) {
-        firstInBatch.set(x.h, x.ev.event_id);
-        x.isNew = true;
-      } else {
-        const inBatch = firstInBatch.get(x.h);
-        const stored = inBatch ?? this.storedEventId(x.h);
-        // same hash, different id: a collision, decided by the exact-text overflow key
-        x.isNew = stored !== x.ev.event_id && st.insOverflow.run(x.ev.event_id).changes === 1;
-      }
-    }
+    // Pass 2: the ids already applied (by an earlier batch, by another consumer).
+    let nextFill = (st.maxFill.get() as number) + 1;
+    let nextOe = (st.maxOe.get() as number) + 1;
+    const seen =
+      ids.length > 0 && nextFill + nextOe > 2 ? new Set(st.applied.all(JSON.stringify(ids)) as string[]) : null;
 
     // Pass 3: apply the new events in stream order.
-    for (const x of valid) {
-      if (!x.isNew) {
+    const args = this.fillArgs;
+    let k = 0; // parameters buffered in args
+    for (let i = 0; i < valid.length; i++) {
+      const ev = valid[i];
+      if (seen !== null && seen.has(ev.event_id)) {
         duplicates++;
         continue;
       }
       accepted++;
-      const ev = x.ev;
-      const ref = x.ref;
       if (!ev.isFill) {
-        st.insOe.run(ref, ev.event_id, ev.order_id, ev.intent_id, ev.event_type, ev.ts, ev.symbol, ev.classification, ev.side);
+        st.insOe.run(nextOe++, ev.event_id, ev.order_id, ev.intent_id, ev.event_type, ev.ts, ev.symbol,
+          ev.classification, ev.side);
         continue;
       }
       const date = this.dates.dateOf(ev.ts);
-      const realized = this.applyFill(ev, dirty);
-      st.insFill.run(
-        ref,
-        ev.event_id,
-        ev.order_id,
-        ev.intent_id,
-        ev.ts,
-        date,
-        ev.bucket,
-        ev.symbol,
-        ev.classification,
-        ev.side,
-        ev.qty,
-        ev.price_micro,
-        realized,
-      );
-      const key = `${date}|${ev.symbol}|${ev.classification}`;
-      let a = aggs.get(key);
+      const p = this.position_(ev);
+      const realized = this.nextFill(p, ev);
+      p.qty = this.nQty;
+      p.cost = this.nCost;
+      p.realized = this.nRealized;
+      if (!p.dirty) {
+        p.dirty = true;
+        dirty.push(p);
+      }
+      args[k++] = nextFill++;
+      args[k++] = ev.event_id;
+      args[k++] = ev.order_id;
+      args[k++] = ev.intent_id;
+      args[k++] = ev.ts;
+      args[k++] = date;
+      args[k++] = ev.bucket;
+      args[k++] = ev.symbol;
+      args[k++] = ev.classification;
+      args[k++] = ev.side;
+      args[k++] = ev.qty;
+      args[k++] = ev.price_micro;
+      args[k++] = realized;
+      if (k === args.length) {
+        st.insFills.run(args);
+        k = 0;
+      }
+      let day = aggs.get(date);
+      if (!day) aggs.set(date, (day = new Map()));
+      let sym = day.get(ev.symbol);
+      if (!sym) day.set(ev.symbol, (sym = new Map()));
+      let a = sym.get(ev.classification);
       if (!a) {
-        a = { date, symbol: ev.symbol, cls: ev.classification, qty: 0, notional: 0n, realized: 0n, count: 0, net: 0 };
-        aggs.set(key, a);
+        a = { date, symbol: ev.symbol, cls: ev.classification, qty: 0, notional: 0, realized: 0, count: 0, net: 0 };
+        sym.set(ev.classification, a);
+        aggList.push(a);
       }
       a.qty += ev.qty;
-      a.notional += BigInt(ev.qty) * BigInt(ev.price_micro);
-      a.realized += realized;
+      a.notional = add(a.notional, mul(ev.price_micro, ev.qty));
+      a.realized = add(a.realized, realized);
       a.count++;
       a.net += ev.side === 'BUY' ? ev.qty : -ev.qty;
     }
+    for (let j = 0; j < k; j += FILL_COLS) st.insFill.run(args.slice(j, j + FILL_COLS));
 
-    for (const a of aggs.values()) {
+    // Positions and aggregates: one upsert per touched row per batch.
+    for (const a of aggList) {
       st.aggUpsert.run(a.date, a.symbol, a.cls, a.qty, a.notional, a.realized, a.count, a.net);
     }
     for (const p of dirty) {
@@ -314,45 +414,49 @@ export class LedgerConsumer {
     return { accepted, duplicates, rejected };
   }
 
-  /** The event id that owns the exactly-once key h (from the row it points at). */
-  private storedEventId(h: number): string | undefined {
-    const st = this.st;
-    const row = st.getId.get(h) as { kind: number; ref: number };
-    return (row.kind === KIND_FILL ? st.fillEventId.get(row.ref) : st.oeEventId.get(row.ref)) as string | undefined;
+  private bucketBook(bucket: string): Map<string, Pos> {
+    let m = this.book.get(bucket);
+    if (!m) this.book.set(bucket, (m = new Map()));
+    return m;
   }
 
-  /** Average-cost update of the book (SPEC §8); returns the realized PnL of this fill in micro-USD. */
-  private applyFill(ev: OrderEvent, dirty: Pos[]): bigint {
-    const key = `${ev.bucket}|${ev.symbol}`;
-    let p = this.book.get(key);
+  private position_(ev: OrderEvent): Pos {
+    const m = this.bucketBook(ev.bucket);
+    let p = m.get(ev.symbol);
     if (!p) {
-      p = { bucket: ev.bucket, symbol: ev.symbol, qty: 0, cost: 0n, realized: 0n, dirty: false };
-      this.book.set(key, p);
+      p = { bucket: ev.bucket, symbol: ev.symbol, qty: 0, cost: 0, realized: 0, dirty: false };
+      m.set(ev.symbol, p);
     }
-    if (!p.dirty) {
-      p.dirty = true;
-      dirty.push(p);
-    }
-    const price = BigInt(ev.price_micro);
+    return p;
+  }
+
+  /**
+   * Average-cost update of the book (SPEC §8) for one fill, WITHOUT touching p: the new qty / cost / realized total
+   * go to nQty / nCost / nRealized (committed by the caller once the fill is known to be new). Returns the realized
+   * PnL of this fill in micro-USD.
+   */
+  private nextFill(p: Pos, ev: OrderEvent): Num {
+    const price = ev.price_micro;
     const signed = ev.side === 'BUY' ? ev.qty : -ev.qty;
+    this.nRealized = p.realized;
     if (p.qty === 0 || p.qty > 0 === signed > 0) {
-      p.qty += signed;
-      p.cost += BigInt(ev.qty) * price;
-      return 0n;
+      this.nQty = p.qty + signed;
+      this.nCost = add(p.cost, mul(price, ev.qty));
+      return 0;
     }
     const open = Math.abs(p.qty);
     const closeQty = Math.min(ev.qty, open);
-    const closedCost = closeQty === open ? p.cost : roundDiv(p.cost * BigInt(closeQty), BigInt(open));
-    const proceeds = BigInt(closeQty) * price;
-    const realized = p.qty > 0 ? proceeds - closedCost : closedCost - proceeds;
-    p.realized += realized;
-    p.cost -= closedCost;
+    const closedCost = closeQty === open ? p.cost : roundDiv(mul(p.cost, closeQty), open);
+    const proceeds = mul(price, closeQty);
+    const realized = p.qty > 0 ? sub(proceeds, closedCost) : sub(closedCost, proceeds);
+    this.nRealized = add(p.realized, realized);
     const rest = ev.qty - closeQty;
     if (rest === 0) {
-      p.qty += signed;
+      this.nQty = p.qty + signed;
+      this.nCost = sub(p.cost, closedCost);
     } else {
-      p.qty = signed > 0 ? rest : -rest;
-      p.cost = BigInt(rest) * price;
+      this.nQty = signed > 0 ? rest : -rest;
+      this.nCost = mul(price, rest);
     }
     return realized;
   }

@@ -51,6 +51,12 @@ function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** No lone surrogate (String.prototype.isWellFormed where the runtime has it: native, no regex). */
+const wellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
 function idField(o: Record<string, unknown>, name: string, required: boolean): string | null | { err: string } {
   const v = o[name];
   if (v === undefined || v === null) return required ? { err: `${name}: missing` } : null;
@@ -58,7 +64,7 @@ function idField(o: Record<string, unknown>, name: string, required: boolean): s
     return { err: `${name}: must be a non-empty string of at most ${MAX_ID_LEN} characters, got ${show(v)}` };
   }
   // A lone surrogate does not survive SQLite's UTF-8: the stored id would differ from the one compared later.
-  if (LONE_SURROGATE.test(v)) return { err: `${name}: not valid Unicode text (lone surrogate), got ${show(v)}` };
+  if (!wellFormed(v)) return { err: `${name}: not valid Unicode text (lone surrogate), got ${show(v)}` };
   return v;
 }
 
@@ -66,12 +72,57 @@ const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
 
+// A stream's timestamps share their minute and offset: the last fully parsed "YYYY-MM-DDTHH:MM" head and offset
+// tail (both already validated) with their epoch, so the next one in the same minute parses only ":SS.fff".
+let lastHead = '';
+let lastTail = '';
+let lastBase = 0;
+
+/** 0-9 of the char at i, or -1. */
+function digit(v: string, i: number): number {
+  const c = v.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/** The same minute and offset as the last full parse: its epoch ms, or null to parse in full. */
+function sameMinute(v: string): number | null {
+  if (lastHead === '' || v.length < 17 || !v.startsWith(lastHead)) return null;
+  let i = 16;
+  let ss = 0;
+  let ms = 0;
+  if (v.charCodeAt(16) === 58) {
+    const a = digit(v, 17);
+    const b = digit(v, 18);
+    if (a < 0 || b < 0) return null;
+    ss = a * 10 + b;
+    if (ss > 59) return null;
+    i = 19;
+    if (v.charCodeAt(19) === 46) {
+      // 1-9 fraction digits; ms = the first three, zero-padded (what the full parse's floor gives)
+      let n = 0;
+      let scale = 100;
+      for (i = 20; i < v.length && n < 9; i++, n++) {
+        const d = digit(v, i);
+        if (d < 0) break;
+        if (scale >= 1) ms += d * scale;
+        scale /= 10;
+      }
+      if (n === 0) return null;
+    }
+  }
+  if (v.length - i !== lastTail.length || !v.endsWith(lastTail)) return null;
+  const t = lastBase + ss * 1000 + ms;
+  return t >= 0 && t <= MAX_EPOCH_MS ? t : null;
+}
+
 /** Epoch ms of an ISO-8601 timestamp with offset or Z, or of epoch milliseconds; null when invalid. */
 export function parseTs(v: unknown): number | null {
   if (typeof v === 'number') {
     return Number.isSafeInteger(v) && v >= 0 && v <= MAX_EPOCH_MS ? v : null;
   }
   if (typeof v !== 'string') return null;
+  const fast = sameMinute(v);
+  if (fast !== null) return fast;
   if (/^\d{1,15}$/.test(v)) return parseTs(Number(v));
   const m = ISO_RE.exec(v);
   if (!m) return null;
@@ -94,7 +145,11 @@ export function parseTs(v: unknown): number | null {
   }
   const utc = Date.UTC(y, mo - 1, d, hh, mi, ss, ms);
   const t = utc - off;
-  return t >= 0 && t <= MAX_EPOCH_MS ? t : null;
+  if (t < 0 || t > MAX_EPOCH_MS) return null;
+  lastHead = v.slice(0, 16);
+  lastTail = m[8];
+  lastBase = t - ss * 1000 - ms;
+  return t;
 }
 
 function parseQty(v: unknown): number | null {
@@ -170,7 +225,8 @@ export function validateObject(o: unknown): Validated {
     if (r.fill_price === undefined || r.fill_price === null) return { ok: false, reason: 'fill_price: missing' };
     const p = parsePriceMicro(r.fill_price);
     if (p === null) return { ok: false, reason: `fill_price: must be a finite number > 0, got ${show(r.fill_price)}` };
-    if (BigInt(q) * BigInt(p) > MAX_FILL_NOTIONAL_MICRO) {
+    // q × p < 9e15 as a double is certainly within the limit (1e16); near it, decide exactly
+    if (q * p > 9e15 && BigInt(q) * BigInt(p) > MAX_FILL_NOTIONAL_MICRO) {
       return { ok: false, reason: 'fill_qty: fill_qty × fill_price exceeds $10,000,000,000 for one fill' };
     }
     qty = q;

@@ -1,7 +1,7 @@
 import type { Migration } from './types';
 
 // The ledger (SPEC §7–§9): the durable event log (stand-in for ev.orders), the consumer's position in it, the
-// exactly-once record of event ids, fills and lifecycle events, quarantine, daily aggregates and written reports.
+// fills and lifecycle events, quarantine, daily aggregates and written reports.
 export const migration: Migration = {
   version: 2,
   name: 'ledger',
@@ -20,21 +20,11 @@ export const migration: Migration = {
       pos  INTEGER NOT NULL
     ) WITHOUT ROWID;
 
-    -- Exactly-once: one row per applied event, keyed by a 53-bit hash of event_id. kind 1 = fills.id, 2 =
-    -- order_events.id: the row holding the full event_id, used to tell a true duplicate from a hash collision.
-    CREATE TABLE ledger_event_ids (
-      h    INTEGER PRIMARY KEY,
-      kind INTEGER NOT NULL,
-      ref  INTEGER NOT NULL
-    );
-    -- Event ids whose hash collided with a different event id (rare): exact text key.
-    CREATE TABLE ledger_event_id_overflow (
-      event_id TEXT PRIMARY KEY
-    ) WITHOUT ROWID;
-
+    -- Exactly-once: every applied event is ONE row, in fills or in order_events, whose event_id is a UNIQUE column of
+    -- that row (the exact text: no hash, no collisions). An event is new only if its id is in neither table.
     CREATE TABLE fills (
       id             INTEGER PRIMARY KEY,
-      event_id       TEXT NOT NULL,
+      event_id       TEXT NOT NULL UNIQUE,
       order_id       TEXT NOT NULL,
       intent_id      TEXT,
       ts             INTEGER NOT NULL,
@@ -52,7 +42,7 @@ export const migration: Migration = {
     -- NEW, ACK, CANCELED, REJECTED events (no effect on the book; kept for order status).
     CREATE TABLE order_events (
       id             INTEGER PRIMARY KEY,
-      event_id       TEXT NOT NULL,
+      event_id       TEXT NOT NULL UNIQUE,
       order_id       TEXT NOT NULL,
       intent_id      TEXT,
       event_type     TEXT NOT NULL,

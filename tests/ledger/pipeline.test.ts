@@ -1,0 +1,182 @@
+// The validator thread (parse + validate of batch k+1 while batch k is applied) changes nothing but speed: the same
+// stream through applyBatches with a LineValidator leaves exactly the same tables as applyBatch on one thread.
+// Also: the timestamp parser's same-minute fast path agrees with an independent computation.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
+import { parseTs } from '../../src/main/services/ledger/validate';
+import { LineValidator } from '../../src/main/services/ledger/validator';
+import { openDb, type Db } from '../../src/main/services/store/db';
+import { SIDE } from './helpers';
+
+const TZ = 'America/New_York';
+const CLASSES = Object.keys(SIDE);
+const T0 = Date.UTC(2024, 2, 9, 3, 0, 0);
+
+const lineArb = fc
+  .record({
+    id: fc.integer({ min: 0, max: 60 }), // small id space: many duplicates, within and across batches
+    sym: fc.constantFrom('AAPL', 'BRK.B', 'X/Y'),
+    cls: fc.constantFrom(...CLASSES),
+    type: fc.constantFrom('FILL', 'FILL', 'PARTIAL_FILL', 'NEW', 'ACK', 'CANCELED'),
+    qty: fc.integer({ min: 1, max: 900 }),
+    px: fc.integer({ min: 1, max: 500_000 }),
+    t: fc.integer({ min: 0, max: 3 * 86_400_000 }),
+    form: fc.constantFrom('ms', 'Z', 'off', 'frac'),
+    intent: fc.boolean(),
+    bad: fc.constantFrom(null, null, null, null, null, null, 'json', 'side', 'qty', 'ts', 'id'),
+  })
+  .map((e) => {
+    const ms = T0 + e.t;
+    const iso = new Date(ms).toISOString();
+    const ts =
+      e.form === 'ms'
+        ? ms
+        : e.form === 'Z'
+          ? iso
+          : e.form === 'off'
+            ? new Date(ms - 5 * 3_600_000).toISOString().replace('Z', '-05:00')
+            : iso.replace(/\.\d{3}Z$/, `.${String(ms % 1000).padStart(3, '0')}4567+00:00`);
+    const o: Record<string, unknown> = {
+      event_id: `e${e.id}`,
+      order_id: `o${e.id % 7}`,
+      ts,
+      symbol: e.sym,
+      classification: e.cls,
+      side: SIDE[e.cls],
+      event_type: e.type,
+      fill_qty: e.qty,
+      fill_price: e.px / 100,
+    };
+    if (e.intent) o.intent_id = `i${e.id % 5}`;
+    if (e.bad === 'side') o.side = o.side === 'BUY' ? 'SELL' : 'BUY';
+    if (e.bad === 'qty') o.fill_qty = 1.5;
+    if (e.bad === 'ts') o.ts = '2024-03-09T25:00:00Z';
+    if (e.bad === 'id') o.event_id = '';
+    const s = JSON.stringify(o);
+    return e.bad === 'json' ? s.slice(0, -3) : s;
+  });
+
+function snapshot(db: Db) {
+  const all = (sql: string) => db.prepare(sql).safeIntegers(true).all();
+  return {
+    fills: all('SELECT * FROM fills ORDER BY id'),
+    orderEvents: all('SELECT * FROM order_events ORDER BY id'),
+    positions: all('SELECT bucket, symbol, qty, cost_micro, realized_micro FROM positions ORDER BY bucket, symbol'),
+    aggs: all('SELECT * FROM daily_agg ORDER BY trading_date, symbol, classification'),
+    quarantine: all('SELECT source, raw, reason FROM ledger_quarantine ORDER BY id'),
+  };
+}
+
+function batchesOf(lines: string[], cuts: number[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0, k = 0; i < lines.length; k++) {
+    const n = cuts[k % cuts.length];
+    out.push(lines.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+describe('validator thread', () => {
+  let validator: LineValidator | null = null;
+  beforeAll(() => {
+    validator = LineValidator.start();
+  });
+  afterAll(async () => {
+    await validator?.close();
+  });
+
+  it('starts (a .ts entry under vitest) and is not needed to be correct', () => {
+    expect(validator).not.toBeNull();
+    expect(LineValidator.start('/nonexistent/validator.js')).toBeNull();
+  });
+
+  it('leaves exactly the tables applyBatch leaves, batch by batch (randomised streams)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(lineArb, { minLength: 1, maxLength: 120 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }),
+        (lines, cuts) => {
+          const batches = batchesOf(lines, cuts);
+          const a = openDb(':memory:');
+          const b = openDb(':memory:');
+          try {
+            const ca = new LedgerConsumer(a, { timezone: TZ, now: () => 1 });
+            const want = { accepted: 0, duplicates: 0, rejected: 0 };
+            for (const batch of batches) {
+              const c = ca.applyBatch(batch, 'src');
+              want.accepted += c.accepted;
+              want.duplicates += c.duplicates;
+              want.rejected += c.rejected;
+            }
+            const cb = new LedgerConsumer(b, { timezone: TZ, now: () => 1 });
+            expect(cb.applyBatches(batches, 'src', validator)).toEqual(want);
+            expect(snapshot(b)).toEqual(snapshot(a));
+          } finally {
+            a.close();
+            b.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a validator that has stopped: the consumer validates in-thread, same result', async () => {
+    const v = LineValidator.start();
+    expect(v).not.toBeNull();
+    await v?.close();
+    const lines = fc.sample(lineArb, { numRuns: 200, seed: 7 });
+    const batches = batchesOf(lines, [13, 50, 7]);
+    const a = openDb(':memory:');
+    const b = openDb(':memory:');
+    const ca = new LedgerConsumer(a, { timezone: TZ, now: () => 1 });
+    const cb = new LedgerConsumer(b, { timezone: TZ, now: () => 1 });
+    expect(cb.applyBatches(batches, 'src', v)).toEqual(ca.applyBatches(batches, 'src'));
+    expect(snapshot(b)).toEqual(snapshot(a));
+    expect(snapshot(a).fills.length).toBeGreaterThan(0);
+    a.close();
+    b.close();
+  });
+});
+
+describe('parseTs same-minute fast path', () => {
+  it('agrees with an independent computation on runs of timestamps in one minute, valid or not', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 86_400_000, max: 2_000_000_000_000 }),
+        fc.constantFrom('Z', '+00:00', '-05:00', '+0530', '+05:30'),
+        fc.array(
+          fc.record({
+            ss: fc.integer({ min: 0, max: 61 }),
+            frac: fc.constantFrom('', '.1', '.12', '.123', '.1234', '.999999999', '.9999999999', '.', '.x'),
+            tail: fc.constantFrom('same', 'same', 'same', 'Z', '-01:00', 'junk'),
+            noSeconds: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (base, off, items) => {
+          const minute = Math.floor(base / 60_000) * 60_000;
+          const offMin = off === 'Z' ? 0 : (off[0] === '-' ? -1 : 1) * (Number(off.slice(1, 3)) * 60 + Number(off.slice(-2)));
+          const local = new Date(minute + offMin * 60_000).toISOString().slice(0, 16); // YYYY-MM-DDTHH:MM
+          for (const it of items) {
+            const tail = it.tail === 'same' ? off : it.tail === 'junk' ? `${off}x` : it.tail;
+            const tailMin = tail === 'Z' ? 0 : tail === off ? offMin : -60;
+            const secs = it.noSeconds ? '' : `:${two(it.ss)}${it.frac}`;
+            const s = `${local}${secs}${tail}`;
+            const fracOk = /^(\.\d{1,9})?$/.test(it.frac);
+            const valid = it.tail !== 'junk' && (it.noSeconds || (it.ss <= 59 && fracOk));
+            const ms = it.noSeconds ? 0 : Number(`${it.frac.slice(1)}000`.slice(0, 3) || '0');
+            const want = valid
+              ? minute + offMin * 60_000 - tailMin * 60_000 + (it.noSeconds ? 0 : it.ss * 1000 + ms)
+              : null;
+            expect([s, parseTs(s)]).toEqual([s, want]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
