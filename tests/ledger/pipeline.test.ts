@@ -1,13 +1,17 @@
 // The validator thread (parse + validate of batch k+1 while batch k is applied) changes nothing but speed: the same
 // stream through applyBatches with a LineValidator leaves exactly the same tables as applyBatch on one thread.
 // Also: the timestamp parser's same-minute fast path agrees with an independent computation.
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LedgerConsumer, type Counts } from '../../src/main/services/ledger/consumer';
+import { ingestLines, streamLines } from '../../src/main/services/ledger/ingest';
+import { appendEvents } from '../../src/main/services/ledger/log';
 import { parseTs } from '../../src/main/services/ledger/validate';
 import { LineValidator } from '../../src/main/services/ledger/validator';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { SIDE } from './helpers';
+import { SIDE, tempDir } from './helpers';
 
 const TZ = 'America/New_York';
 const CLASSES = Object.keys(SIDE);
@@ -138,6 +142,185 @@ describe('validator thread', () => {
     expect(snapshot(a).fills.length).toBeGreaterThan(0);
     a.close();
     b.close();
+  });
+});
+
+/** Adds b into a. */
+function plus(a: Counts, b: Counts): Counts {
+  a.accepted += b.accepted;
+  a.duplicates += b.duplicates;
+  a.rejected += b.rejected;
+  return a;
+}
+
+/** The reference: the log applied on this thread only, one runToEnd after each append. */
+function reference(chunks: string[][], batchSize: number): { db: Db; counts: Counts } {
+  const db = openDb(':memory:');
+  const c = new LedgerConsumer(db, { timezone: TZ, now: () => 1, batchSize });
+  const counts = { accepted: 0, duplicates: 0, rejected: 0 };
+  for (const ch of chunks) {
+    appendEvents(db, ch, 'src');
+    plus(counts, c.runToEnd(undefined, { validator: null }));
+  }
+  return { db, counts };
+}
+
+describe('runToEnd pipelined (read ahead + validator thread)', () => {
+  let validator: LineValidator | null = null;
+  const t = tempDir('ledger-pipe-');
+  beforeAll(() => {
+    validator = LineValidator.start();
+  });
+  afterAll(async () => {
+    await validator?.close();
+    t.cleanup();
+  });
+
+  it('one chunk behind the appends, as bandctl ingest runs it: the same tables and counts (randomised)', () => {
+    expect(validator).not.toBeNull();
+    fc.assert(
+      fc.property(
+        fc.array(lineArb, { minLength: 1, maxLength: 150 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 3, max: 25 }),
+        (lines, cuts, batchSize) => {
+          const chunks = batchesOf(lines, cuts);
+          const ref = reference(chunks, batchSize);
+          const b = openDb(':memory:');
+          try {
+            const cb = new LedgerConsumer(b, { timezone: TZ, now: () => 1, batchSize });
+            const got = { accepted: 0, duplicates: 0, rejected: 0 };
+            for (const ch of chunks) {
+              const r = appendEvents(b, ch, 'src');
+              plus(got, cb.runToEnd(undefined, { validator, until: r.first - 1 }));
+            }
+            plus(got, cb.runToEnd(undefined, { validator }));
+            expect(got).toEqual(ref.counts);
+            expect(snapshot(b)).toEqual(snapshot(ref.db));
+            expect(cb.position()).toBe(lines.length);
+          } finally {
+            ref.db.close();
+            b.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a batch read ahead is dropped when another connection moved the position; the validator stays in step', () => {
+    const file = join(t.dir, 'two.db');
+    const lines = fc.sample(lineArb, { numRuns: 300, seed: 11 });
+    const a = openDb(file);
+    const b = openDb(file);
+    const ca = new LedgerConsumer(a, { timezone: TZ, now: () => 1, batchSize: 40 });
+    const cb = new LedgerConsumer(b, { timezone: TZ, now: () => 1, batchSize: 40 });
+    const first = appendEvents(a, lines.slice(0, 100), 'src');
+    // a stops at 60 with the batch after it (61..100) submitted to the validator
+    const c1 = ca.runToEnd(undefined, { validator, until: 60 });
+    expect(ca.position()).toBe(80); // whole batches: 1..40, 41..80
+    expect(first.last).toBe(100);
+    // b (same consumer name, other connection) applies the rest, then more is appended
+    const c2 = cb.runToEnd(undefined, { validator: null });
+    expect(cb.position()).toBe(100);
+    appendEvents(b, lines.slice(100), 'src');
+    const c3 = ca.runToEnd(undefined, { validator });
+    expect(ca.position()).toBe(300);
+    const total = plus(plus(plus({ accepted: 0, duplicates: 0, rejected: 0 }, c1), c2), c3);
+    const ref = reference([lines.slice(0, 100), lines.slice(100)], 40);
+    expect(total).toEqual(ref.counts);
+    expect(snapshot(a)).toEqual(snapshot(ref.db));
+    // the validator answers the next batch with that batch's results (not a stale one)
+    appendEvents(a, [lines[5], '{"not": "an event"}'], 'src');
+    const c4 = ca.runToEnd(undefined, { validator });
+    expect(c4.rejected + c4.duplicates).toBe(2);
+    ref.db.close();
+    a.close();
+    b.close();
+  });
+
+  it('starts its own validator only for a backlog of pipelineMin lines or more, and gets the same result', () => {
+    const start = vi.spyOn(LineValidator, 'start');
+    try {
+      const lines = fc.sample(lineArb, { numRuns: 120, seed: 3 });
+      const ref = reference([lines], 25);
+      const small = openDb(':memory:');
+      const big = openDb(':memory:');
+      appendEvents(small, lines, 'src');
+      appendEvents(big, lines, 'src');
+      const cs = new LedgerConsumer(small, { timezone: TZ, now: () => 1, batchSize: 25 });
+      const cbig = new LedgerConsumer(big, { timezone: TZ, now: () => 1, batchSize: 25 });
+      expect(cs.runToEnd(undefined, { pipelineMin: 121 })).toEqual(ref.counts);
+      expect(start).not.toHaveBeenCalled();
+      expect(cbig.runToEnd(undefined, { pipelineMin: 120 })).toEqual(ref.counts);
+      expect(start).toHaveBeenCalledTimes(1);
+      expect(start.mock.results[0].value).not.toBeNull(); // it really ran on the thread
+      expect(snapshot(small)).toEqual(snapshot(ref.db));
+      expect(snapshot(big)).toEqual(snapshot(ref.db));
+      small.close();
+      big.close();
+      ref.db.close();
+    } finally {
+      start.mockRestore();
+    }
+  });
+
+  it('a validator that has stopped: runToEnd validates in-thread, same result', async () => {
+    const v = LineValidator.start();
+    expect(v).not.toBeNull();
+    await v?.close();
+    const lines = fc.sample(lineArb, { numRuns: 150, seed: 5 });
+    const ref = reference([lines], 20);
+    const b = openDb(':memory:');
+    appendEvents(b, lines, 'src');
+    const cb = new LedgerConsumer(b, { timezone: TZ, now: () => 1, batchSize: 20 });
+    expect(cb.runToEnd(undefined, { validator: v })).toEqual(ref.counts);
+    expect(snapshot(b)).toEqual(snapshot(ref.db));
+    b.close();
+    ref.db.close();
+  });
+});
+
+describe('streamLines', () => {
+  it('splits like node:readline (\\n, \\r\\n, lone \\r) across any chunking, bytes split mid-character', async () => {
+    const text = '{"a":"é€"}\r\nb\n\nc\rd\r\n\r\ne€\r';
+    const want = ['{"a":"é€"}', 'b', '', 'c', 'd', '', 'e€'];
+    const bytes = Buffer.from(text, 'utf8');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const parts = [bytes.subarray(0, cut), bytes.subarray(cut)];
+      const got: string[] = [];
+      for await (const arr of streamLines(Readable.from(parts))) got.push(...arr);
+      expect([cut, got]).toEqual([cut, want]);
+    }
+    const got: string[] = [];
+    for await (const arr of streamLines(Readable.from(['x\ny']))) got.push(...arr); // no final line end
+    expect(got).toEqual(['x', 'y']);
+  });
+});
+
+describe('ingestLines (bandctl ingest)', () => {
+  it('a multi-chunk input through the validator thread equals the one-thread reference; a re-run is all duplicates', async () => {
+    const lines = fc.sample(lineArb, { numRuns: 700, seed: 21 });
+    const ref = reference([lines], 100);
+    const db = openDb(':memory:');
+    const start = vi.spyOn(LineValidator, 'start');
+    try {
+      const text = `\uFEFF${lines.join('\n')}\n\n`;
+      const c = await ingestLines(db, streamLines(Readable.from([text])), { timezone: TZ, source: 'src', chunk: 100 });
+      expect(start).toHaveBeenCalledTimes(1); // past the first chunk
+      expect(c).toEqual(ref.counts);
+      const again = await ingestLines(db, lines, { timezone: TZ, source: 'src', chunk: 100 });
+      expect(again).toEqual({ accepted: 0, duplicates: lines.length, rejected: 0 });
+    } finally {
+      start.mockRestore();
+    }
+    // quarantine timestamps differ (a real clock): compare the rest
+    const { quarantine: q1, ...rest1 } = snapshot(db);
+    const { quarantine: q2, ...rest2 } = snapshot(ref.db);
+    expect(rest1).toEqual(rest2);
+    expect(q1).toEqual(q2);
+    db.close();
+    ref.db.close();
   });
 });
 

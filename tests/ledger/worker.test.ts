@@ -48,4 +48,13 @@ describe('ledger worker', () => {
     await expect(w.ready).rejects.toThrow();
     await w.stop();
   }, 60_000);
+
+  it('opens its connection with the given nativeBinding (Electron passes its own better-sqlite3 build)', async () => {
+    const file = join(t.dir, 'nb.db');
+    openDb(file).close();
+    const addon = join(t.dir, 'no-such-addon.node');
+    const w = startLedgerWorker(file, { timezone: 'America/New_York', nativeBinding: addon });
+    await expect(w.ready).rejects.toThrow(/no-such-addon/);
+    await w.stop();
+  }, 60_000);
 });

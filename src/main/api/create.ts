@@ -68,6 +68,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     config: () => config.current().config,
     now: () => engine.now(),
     workerFile: opts.ledgerWorkerFile,
+    nativeBinding: opts.nativeBinding,
     log,
   });
 

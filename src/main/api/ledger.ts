@@ -33,6 +33,8 @@ export interface LedgerAccessOptions {
    * engine then applies the log on the main thread at every cycle and every external commit).
    */
   workerFile?: string | null;
+  /** The better-sqlite3 addon the worker's own connection loads (Electron's build; BAND_SQLITE_BINDING). */
+  nativeBinding?: string;
   log: (l: string) => void;
 }
 
@@ -70,6 +72,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
           worker = startLedgerWorker(opts.dbFile, {
             timezone: opts.config()?.account.timezone ?? 'America/New_York',
             workerFile: opts.workerFile ?? undefined,
+            nativeBinding: opts.nativeBinding,
           });
           worker.onApplied((m) => {
             if (m.accepted + m.rejected > 0) onApplied();

@@ -1,20 +1,15 @@
 // Ledger commands (SPEC §10): ingest, report, import-positions, positions, quarantine.
 import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { IsoDateSchema } from '../../../shared/domain';
 import { groupThousands } from '../../../shared/money';
 import { defaultConfig, formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
-import { LedgerConsumer, type Counts } from '../../services/ledger/consumer';
-import { appendEvents } from '../../services/ledger/log';
+import { ingestLines, streamLines } from '../../services/ledger/ingest';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { jsonText, reportBundle } from '../../services/reports';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
-
-const CHUNK = 20_000;
-const PROGRESS_EVERY = 20_000;
 
 function loadConfig(file: string | undefined): RiskConfig {
   if (!file) return defaultConfig();
@@ -28,11 +23,6 @@ function openExisting(file: string): Db {
     throw new UsageError(`database ${file} does not exist (create it with: bandctl init --db ${file})`);
   }
   return openDb(file);
-}
-
-async function* lines(input: NodeJS.ReadableStream): AsyncGenerator<string> {
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
 }
 
 const ingest: Command = {
@@ -60,37 +50,14 @@ const ingest: Command = {
     const db = openDb(dbFile);
     try {
       db.pragma('wal_autocheckpoint = 20000'); // fewer checkpoints during a bulk ingest; one at the end
-      const consumer = new LedgerConsumer(db, { timezone: cfg.account.timezone, batchSize: CHUNK });
-      const total: Counts = { accepted: 0, duplicates: 0, rejected: 0 };
-      const addTo = (c: Counts) => {
-        total.accepted += c.accepted;
-        total.duplicates += c.duplicates;
-        total.rejected += c.rejected;
-      };
-      addTo(consumer.runToEnd()); // anything a previous run appended but did not apply (a crash)
-      let chunk: string[] = [];
-      let read = 0;
-      let nextProgress = PROGRESS_EVERY;
-      const flush = () => {
-        if (chunk.length === 0) return;
-        appendEvents(db, chunk, source);
-        chunk = [];
-        addTo(consumer.runToEnd());
-        if (read >= nextProgress) {
+      const total = await ingestLines(db, streamLines(input as AsyncIterable<string | Buffer>), {
+        timezone: cfg.account.timezone,
+        source,
+        onProgress: (read, t) =>
           io.err(
-            `ingest: ${groupThousands(read)} lines read; accepted ${total.accepted}, duplicates ${total.duplicates}, rejected ${total.rejected}\n`,
-          );
-          nextProgress = read + PROGRESS_EVERY;
-        }
-      };
-      for await (let raw of lines(input)) {
-        if (read === 0 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1); // a UTF-8 byte order mark
-        if (raw.trim() === '') continue;
-        chunk.push(raw);
-        read++;
-        if (chunk.length >= CHUNK || read >= nextProgress) flush();
-      }
-      flush();
+            `ingest: ${groupThousands(read)} lines read; accepted ${t.accepted}, duplicates ${t.duplicates}, rejected ${t.rejected}\n`,
+          ),
+      });
       db.pragma('wal_checkpoint(PASSIVE)');
       io.out(`${JSON.stringify(total)}\n`);
     } finally {

@@ -14,12 +14,53 @@ import type { Db } from '../store/db';
 import { hash53 } from './hash';
 import { TradingDateCache } from './dates';
 import { validateObject, validateRaw, type OrderEvent, type Validated } from './validate';
-import type { LineValidator } from './validator';
+import { LineValidator } from './validator';
 
 export interface Counts {
   accepted: number;
   duplicates: number;
   rejected: number;
+}
+
+export interface RunOptions {
+  /**
+   * Parse + validate on this thread: pipelined (the next batch is validated there while the current one commits).
+   * Omitted: runToEnd starts (and closes) its own when the backlog is at least `pipelineMin` lines; null: never.
+   */
+  validator?: LineValidator | null;
+  /** Backlog (lines) from which runToEnd starts its own validator thread (default 20,000). */
+  pipelineMin?: number;
+  /**
+   * Stop once the position reaches this seq (default: the end of the log). With a validator, the batch after it is
+   * still read and submitted, and a later runToEnd with the same validator takes its results (bandctl ingest
+   * appends chunk k+1, then applies chunk k while chunk k+1 is validated).
+   */
+  until?: number;
+}
+
+/** Backlog from which runToEnd pays for a validator thread (its start-up is ~tens of ms; a batch of 20k ~60 ms). */
+export const PIPELINE_MIN = 20_000;
+
+/** Consecutive log rows: their raw lines, their source(s), the seq of the last. */
+interface LogBatch {
+  last: number;
+  raws: string[];
+  sources: string | string[];
+}
+
+/** A batch read ahead of the position and submitted to a validator (results still to take, in order). */
+interface Ahead {
+  /** The position the batch follows. */
+  after: number;
+  batch: LogBatch;
+  v: LineValidator;
+}
+
+/** Rows this process appended itself (seq first, first + 1, …), kept to be applied without reading them back. */
+interface Known {
+  first: number;
+  raws: readonly string[];
+  source: string;
 }
 
 export interface ConsumerOptions {
@@ -113,6 +154,8 @@ export class LedgerConsumer {
   /** The book by bucket, then symbol. */
   private readonly book = new Map<string, Map<string, Pos>>();
   private generation = -1;
+  private ahead: Ahead | null = null;
+  private known: Known[] = [];
   // the book after the fill last computed by nextFill() (committed into the position only if the fill is new)
   private nQty = 0;
   private nCost: Num = 0;
@@ -135,6 +178,7 @@ export class LedgerConsumer {
     getPos: Statement;
     setPos: Statement;
     logRange: Statement;
+    logEnd: Statement;
   };
 
   constructor(
@@ -189,10 +233,11 @@ export class LedgerConsumer {
            realized_micro = excluded.realized_micro, updated_at = excluded.updated_at`,
       ),
       getPos: db.prepare('SELECT pos FROM ledger_consumers WHERE name = ?').pluck(),
+      logEnd: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM event_log').pluck(),
       setPos: db.prepare(
         'INSERT INTO ledger_consumers (name, pos) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET pos = excluded.pos',
       ),
-      logRange: db.prepare('SELECT seq, source, raw FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      logRange: db.prepare('SELECT seq, source, raw FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
     };
   }
 
@@ -201,28 +246,121 @@ export class LedgerConsumer {
     return (this.st.getPos.get(this.name) as number | undefined) ?? 0;
   }
 
-  /** Applies everything appended to the log since the stored position, batch by batch. */
-  runToEnd(onBatch?: (counts: Counts, pos: number) => void): Counts {
+  /**
+   * Applies everything appended to the log since the stored position, batch by batch: each batch in ONE
+   * transaction with the consumer's new position. With a validator (see RunOptions) the next batch is read ahead
+   * (the log is append-only: AUTOINCREMENT seqs, rows never change) and parsed + validated on its thread while the
+   * current batch commits; a batch is applied only if the stored position, read inside its transaction, is the one
+   * it follows (otherwise someone else moved this consumer and the log is read again from there).
+   */
+  runToEnd(onBatch?: (counts: Counts, pos: number) => void, opts: RunOptions = {}): Counts {
     const total: Counts = { accepted: 0, duplicates: 0, rejected: 0 };
-    for (;;) {
-      const r = this.inTransaction(() => {
-        const pos = this.position();
-        const rows = this.st.logRange.all(pos, this.batchSize) as { seq: number; source: string; raw: string }[];
-        if (rows.length === 0) return null;
-        const c = this.applyItems(
-          rows.map((x) => x.raw),
-          rows.map((x) => x.source),
-        );
-        const last = rows[rows.length - 1].seq;
-        this.st.setPos.run(this.name, last);
-        return { c, last };
-      });
-      if (!r) return total;
-      total.accepted += r.c.accepted;
-      total.duplicates += r.c.duplicates;
-      total.rejected += r.c.rejected;
-      onBatch?.(r.c, r.last);
+    const until = opts.until ?? Number.MAX_SAFE_INTEGER;
+    let v: LineValidator | null = opts.validator ?? null;
+    let own: LineValidator | null = null;
+    if (opts.validator === undefined) {
+      const backlog = (this.st.logEnd.get() as number) - this.position();
+      if (backlog >= (opts.pipelineMin ?? PIPELINE_MIN)) v = own = LineValidator.start();
     }
+    if (this.ahead && this.ahead.v !== v) this.dropAhead();
+    try {
+      for (;;) {
+        const pos = this.position();
+        if (pos >= until) {
+          // stop here, but have the next batch validated meanwhile (the next runToEnd takes it)
+          if (v && this.ahead?.after !== pos) {
+            this.dropAhead();
+            this.readAhead(pos, v);
+          }
+          break;
+        }
+        let batch: LogBatch | null;
+        let pre: Validated[] | null = null;
+        const a = this.ahead;
+        if (a && a.after === pos) {
+          this.ahead = null;
+          batch = a.batch;
+          pre = a.v.take();
+          if (pre === null) v = null; // the thread failed: validate the rest here
+        } else {
+          this.dropAhead();
+          batch = this.readBatch(pos);
+        }
+        if (!batch) break;
+        const { last, raws, sources } = batch;
+        if (v) this.readAhead(last, v);
+        const c = this.inTransaction(() => {
+          if (this.position() !== pos) return null; // moved by another connection: read again from its position
+          const r = this.applyItems(raws, sources, pre);
+          this.st.setPos.run(this.name, last);
+          return r;
+        });
+        if (!c) continue;
+        total.accepted += c.accepted;
+        total.duplicates += c.duplicates;
+        total.rejected += c.rejected;
+        onBatch?.(c, last);
+      }
+    } finally {
+      if (own) {
+        this.dropAhead();
+        void own.close();
+      }
+    }
+    return total;
+  }
+
+  /** Reads the batch after `after` and submits it to `v` (nothing when the log ends there). */
+  private readAhead(after: number, v: LineValidator): void {
+    const batch = this.readBatch(after);
+    if (!batch) return;
+    v.submit(batch.raws);
+    this.ahead = { after, batch, v };
+  }
+
+  /**
+   * Up to batchSize log rows after seq `after` (null at the end of the log): from rows this process appended
+   * itself when they start right there (the log never changes a row), else read from event_log.
+   */
+  private readBatch(after: number): LogBatch | null {
+    this.known = this.known.filter((k) => k.first + k.raws.length - 1 > after);
+    for (const k of this.known) {
+      const i = after + 1 - k.first;
+      if (i < 0 || i >= k.raws.length) continue;
+      const raws = k.raws.slice(i, i + this.batchSize);
+      return { last: after + raws.length, raws, sources: k.source };
+    }
+    const rows = this.st.logRange.all(after, this.batchSize) as [number, string, string][];
+    if (rows.length === 0) return null;
+    const raws = new Array<string>(rows.length);
+    const sources = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      sources[i] = rows[i][1];
+      raws[i] = rows[i][2];
+    }
+    return { last: rows[rows.length - 1][0], raws, sources };
+  }
+
+  /**
+   * Tells the consumer that event_log rows first … first + raws.length - 1 are exactly `raws` from `source`, as
+   * committed by this process (appendEvents' range, checked contiguous), so it applies them without reading them
+   * back. Only a hint: a batch starting elsewhere is read from the log.
+   */
+  noteAppended(first: number, raws: readonly string[], source: string): void {
+    if (first > 0 && raws.length > 0) this.known.push({ first, raws, source });
+  }
+
+  /** Forgets the batch read ahead (taking its results off the validator, which stays in step). */
+  private dropAhead(): void {
+    const a = this.ahead;
+    if (!a) return;
+    this.ahead = null;
+    a.v.take();
+  }
+
+  /** Lets go of a batch read ahead for `validator` (call before closing a validator passed to runToEnd). */
+  release(validator?: LineValidator | null): void {
+    if (this.ahead && (validator === undefined || this.ahead.v === validator)) this.dropAhead();
   }
 
   /**

@@ -13,6 +13,8 @@ export interface LedgerWorkerOptions {
   pollMs?: number;
   /** Path of the worker entry (a bundler may emit it elsewhere); default: this file. */
   workerFile?: string;
+  /** The better-sqlite3 addon for this runtime (Electron's build; openDb's nativeBinding); default: Node's. */
+  nativeBinding?: string;
 }
 
 export interface AppliedMessage extends Counts {
@@ -33,6 +35,7 @@ interface WorkerInput {
   dbFile: string;
   timezone: string;
   pollMs: number;
+  nativeBinding?: string;
 }
 
 function thisFile(): string {
@@ -44,7 +47,13 @@ function thisFile(): string {
 export function startLedgerWorker(dbFile: string, opts: LedgerWorkerOptions): LedgerWorkerHandle {
   const file = opts.workerFile ?? thisFile();
   if (!existsSync(file)) throw new Error(`ledger worker entry not found: ${file}`);
-  const data: WorkerInput = { ledgerWorker: true, dbFile, timezone: opts.timezone, pollMs: opts.pollMs ?? 200 };
+  const data: WorkerInput = {
+    ledgerWorker: true,
+    dbFile,
+    timezone: opts.timezone,
+    pollMs: opts.pollMs ?? 200,
+    nativeBinding: opts.nativeBinding,
+  };
   // A .ts entry (the parent runs under tsx or vitest) needs tsx inside the worker too. Node 20 does not apply
   // `--import tsx` to a worker's execArgv (ERR_UNKNOWN_FILE_EXTENSION), so tsx's CJS hook is preloaded instead.
   const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
@@ -94,7 +103,7 @@ function runWorker(input: WorkerInput): void {
   let timer: NodeJS.Timeout | undefined;
   let db: ReturnType<typeof openDb> | undefined;
   try {
-    db = openDb(input.dbFile);
+    db = openDb(input.dbFile, { nativeBinding: input.nativeBinding });
     const consumer = new LedgerConsumer(db, { timezone: input.timezone });
     const tick = () => {
       timer = undefined;
