@@ -79,3 +79,22 @@ describe('store migrations', () => {
     expect(() => openDb(file)).toThrow(/not a Band Console database|corrupt|not a database/);
   });
 });
+
+describe('a truncated database', () => {
+  it('is refused with the restore offer instead of being opened as a new, empty book', async () => {
+    const { truncateSync, rmSync } = await import('node:fs');
+    const file = join(tempDir(), 'book.db');
+    expect(bandctl(['init', '--db', file, '--demo']).code).toBe(0);
+    expect(bandctl(['backup', '--db', file]).code).toBe(0);
+    truncateSync(file, 50);
+    rmSync(`${file}-wal`, { force: true });
+    rmSync(`${file}-shm`, { force: true });
+    const r = bandctl(['positions', '--db', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/truncated to 50 bytes/);
+    expect(r.stderr).toContain(`bandctl restore --db ${file}`);
+    expect(() => openDb(file)).toThrow(StoreError);
+  });
+});

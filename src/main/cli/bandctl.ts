@@ -2,6 +2,7 @@
 // bandctl: the main-process services, headless (SPEC §10).
 import { COMMANDS } from './commands';
 import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
+import { describeCorruption } from '../services/store/backup';
 import { StoreError } from '../services/store/db';
 
 function helpText(): string {
@@ -29,9 +30,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return name ? 0 : 2;
   }
   const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
+  let dbFile: string | undefined;
   try {
     if (!cmd) throw new UsageError(`unknown command '${name}'; see bandctl --help`);
     const { values, positionals } = parseCommandArgs(cmd, rest);
+    if (typeof values.db === 'string') dbFile = values.db;
     if (values.help) {
       io.out(`Usage: bandctl ${cmd.usage}\n${cmd.summary}\n`);
       return 0;
@@ -40,6 +43,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`bandctl: ${oneLine(e.message)}\n`);
+      return 2;
+    }
+    if (e instanceof StoreError && e.code === 'CORRUPT' && dbFile) {
+      // the damage, and the offer: "a backup from <date> is available: bandctl restore --db F"
+      io.err(`bandctl: ${oneLine(describeCorruption(dbFile, e))}\n`);
       return 2;
     }
     if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED')) {

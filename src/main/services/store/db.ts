@@ -1,7 +1,8 @@
 // The one SQLite file: WAL, foreign keys on, numbered migrations with an applied-migrations table.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { latestBackup } from './backup';
 import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -32,6 +33,14 @@ export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): nu
 
 export function openDb(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:' && !opts.readonly) mkdirSync(dirname(file), { recursive: true });
+  // SQLite takes a file shorter than its 100-byte header for a new, empty database: a truncated book would be
+  // migrated into an empty one without a word. Such a file is damaged when it has any bytes, or has backups.
+  if (file !== ':memory:' && existsSync(file)) {
+    const size = statSync(file).size;
+    if ((size > 0 && size < 100) || (size === 0 && latestBackup(file))) {
+      throw new StoreError(`database ${file} is corrupt: truncated to ${size} bytes`, 'CORRUPT');
+    }
+  }
   let db: Db;
   try {
     db = new Database(file, {
