@@ -8,6 +8,7 @@ import { ConfigWatcher } from '../services/config/watcher';
 import { openConsoleStreams } from '../services/streams';
 import { Engine } from '../services/engine/engine';
 import { RandomWalkSimulator, staticPrices, type PriceSource } from '../services/prices';
+import { startDailyBackups } from '../services/store/backup';
 import { openDb, type Db } from '../services/store/db';
 import { EventHub } from './events';
 import type { ConsoleServices } from './services';
@@ -22,6 +23,8 @@ export interface CreateOptions {
   ledgerWorkerFile?: string | null;
   /** `simulator` (default: the seeded random walk) or `static` (ticks change only through bandctl prices / Redis). */
   prices?: 'simulator' | 'static';
+  /** Take the automatic daily backup (default true). */
+  backups?: boolean;
   /** Run the engine's timer (default true). */
   cycles?: boolean;
   /** How often to look for commits by other processes, ms (default 1000; 0 = never). */
@@ -120,6 +123,10 @@ export async function createServices(dbFile: string, configFile: string, opts: C
   const watch = opts.watchMs === 0 ? null : setInterval(refresh, opts.watchMs ?? 1000);
   watch?.unref();
 
+  // The automatic daily backup (SQLite online backup into backups/ beside the database, last 7 kept): the copy
+  // a damaged book is restored from.
+  const backups = dbFile === ':memory:' || opts.backups === false ? null : startDailyBackups(db, dbFile, { nativeBinding: opts.nativeBinding, onError: (e) => log(`backup: ${e.message}`) });
+
   if (opts.cycles !== false) engine.start();
   ledger.start(refresh);
 
@@ -140,6 +147,10 @@ export async function createServices(dbFile: string, configFile: string, opts: C
       engine.stop();
       offs.forEach((off) => off());
       await streams.stop();
+      if (backups) {
+        backups.stop();
+        await backups.idle();
+      }
       await ledger.stop();
       db.close();
     },

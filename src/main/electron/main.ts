@@ -7,6 +7,8 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createHandlers } from '../api/handlers';
 import { createServices } from '../api/create';
+import { corruptionInfo, restoreBackup } from '../services/store/backup';
+import { StoreError } from '../services/store/db';
 import type { ConsoleServices } from '../api/services';
 import { forwardEvents, registerIpc } from './ipc';
 import { APP_ORIGIN, createMainWindow, guardAllContents, hardenSession, registerScheme, serveRenderer, session } from './window';
@@ -57,9 +59,13 @@ export function runElectronApp(): void {
 
   void app.whenReady().then(async () => {
     const paths = appDataPaths();
+    // The Electron build of better-sqlite3: from `npm start` (env), or shipped under resources/native when packaged.
+    const nativeBinding =
+      process.env.BAND_SQLITE_BINDING ||
+      (app.isPackaged ? join(process.resourcesPath, 'native', 'better_sqlite3.node') : undefined);
     try {
       services = await createServices(paths.db, paths.config, {
-        nativeBinding: process.env.BAND_SQLITE_BINDING || undefined,
+        nativeBinding,
         reportsDir: paths.reports,
         actor,
         // The ledger consumer runs on a worker thread when the build emits its entry (out/main/ledgerWorker.js);
@@ -68,6 +74,30 @@ export function runElectronApp(): void {
         log: (l: string) => console.log(l),
       });
     } catch (e) {
+      if (e instanceof StoreError && e.code === 'CORRUPT') {
+        // A damaged book: say so, and offer the newest automatic backup (the damaged file is kept aside).
+        const info = corruptionInfo(paths.db, e);
+        const choice = info.backup
+          ? dialog.showMessageBoxSync({
+              type: 'error',
+              title: 'Band Console: database damaged',
+              message: info.message,
+              buttons: ['Restore backup and restart', 'Quit'],
+              defaultId: 0,
+              cancelId: 1,
+            })
+          : (dialog.showErrorBox('Band Console: database damaged', info.message), 1);
+        if (choice === 0) {
+          try {
+            restoreBackup(paths.db, undefined, { nativeBinding });
+            app.relaunch();
+          } catch (err) {
+            dialog.showErrorBox('Band Console: restore failed', (err as Error).message);
+          }
+        }
+        app.quit();
+        return;
+      }
       dialog.showErrorBox('Band Console cannot start', (e as Error).message);
       app.quit();
       return;
