@@ -5,7 +5,7 @@ import { Engine } from '../../src/main/services/engine/engine';
 import type { ConfigStateLike } from '../../src/main/services/engine/config';
 import { RandomWalkSimulator } from '../../src/main/services/prices/simulator';
 import { parseTicksCsv, TickCsvError } from '../../src/main/services/prices/csv';
-import { lttb } from '../../src/main/services/bands/lttb';
+import { lttb } from '../../src/shared/lttb';
 import { openDb, type Db } from '../../src/main/services/store/db';
 import { fixedConfig, makeConfig, newDb, setBook, tempDir, type P } from './helpers';
 import { join } from 'node:path';

@@ -19,7 +19,7 @@ import { defaultConfig } from '../config/load';
 import type { RiskConfig } from '../config/schema';
 import { decidingRow, isViolated, proposeIntents, violationOf, openIncreaseGross, type OpenIntent } from '../bands/controller';
 import { daysInViolation, endEpisode, openEpisode, startEpisode } from '../bands/episodes';
-import { lttb } from '../bands/lttb';
+import { lttb } from '../../../shared/lttb';
 import { capMicro, measureBand, pctOf, pnlPct, type BandMeasure, type BookPosition } from '../bands/math';
 import { PaperBroker, type Broker, type OrderRequest } from '../execution/broker';
 import { embeddedLedger, type LedgerLink } from '../execution/ledger-link';

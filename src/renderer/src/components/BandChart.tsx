@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BandPoint } from '../../../shared/types';
 import { fmtPct, fmtTime } from '../format';
-import { lttb } from '../lttb';
+import { lttb } from '../../../shared/lttb';
 import type { Range } from '../store';
 
 const MAX_POINTS = 1500;
