@@ -16,6 +16,8 @@ export interface CliResult {
 
 export interface Cli {
   run(args: string[], input?: string): CliResult;
+  /** Runs and returns stdout; throws with the exit code and stderr unless it exits 0. */
+  ok(args: string[], input?: string): string;
   /** Always through tsx, as `npm run bandctl` does. */
   runTsx(args: string[], input?: string): CliResult;
   cleanup(): void;
@@ -48,8 +50,15 @@ export function bandctl(): Cli {
   }
   const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules') };
   const runTsx = (args: string[], input?: string) => exec(join(BIN, 'tsx'), ['src/main/cli/bandctl.ts', ...args], input);
+  const run = (args: string[], input?: string) =>
+    useTsx ? runTsx(args, input) : exec(process.execPath, [bundle, ...args], input, env);
   return {
-    run: (args, input) => (useTsx ? runTsx(args, input) : exec(process.execPath, [bundle, ...args], input, env)),
+    run,
+    ok(args, input) {
+      const r = run(args, input);
+      if (r.code !== 0) throw new Error(`bandctl ${args.join(' ')} -> ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
     runTsx,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

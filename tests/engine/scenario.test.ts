@@ -28,11 +28,7 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-function ok(args: string[], input?: string): string {
-  const r = cli.run(args, input);
-  if (r.code !== 0) throw new Error(`bandctl ${args.join(' ')} -> ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): string => cli.ok(args, input);
 
 interface EvalJson {
   mode: string;
