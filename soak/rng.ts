@@ -1,17 +1,12 @@
-// A small seeded PRNG (mulberry32): the soak and the fuzzer are reproducible from their seed.
+// A small seeded PRNG (the price simulator's mulberry32): the soak and the fuzzer are reproducible from their seed.
+import { mulberry32 } from '../src/main/services/prices/simulator';
+
 export class Rng {
-  private s: number;
+  /** [0, 1) */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** [0, 1) */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Whole number in [min, max]. */

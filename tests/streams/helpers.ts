@@ -11,6 +11,7 @@ import { CLASSIFICATIONS, sideOf } from '../../src/shared/domain';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { reportCsv, reportJson } from '../../src/main/services/reports';
 import { openDb, type Db } from '../../src/main/services/store/db';
+import { mulberry32 } from '../../src/main/services/prices/simulator';
 
 export const ROOT = resolve(__dirname, '../..');
 export const REDIS_URL = process.env.BAND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,17 +40,6 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
   }
 }
 
-/** mulberry32: a small seeded PRNG so every run sees the same events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const DATES = ['2024-01-15', '2024-01-16'];
 
@@ -58,7 +48,7 @@ export const DATES = ['2024-01-15', '2024-01-16'];
  * cross zero, so realized PnL depends on the order of application), with a NEW and an ACK now and then.
  */
 export function makeEvents(n: number, seed = 7, prefix = 'e'): Record<string, unknown>[] {
-  const rand = rng(seed);
+  const rand = mulberry32(seed); // seeded: every run sees the same events
   const syms = ['AAPL', 'MSFT', 'NVDA', 'BRK.B', 'TSLA', 'SPY'];
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {

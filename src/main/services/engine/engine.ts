@@ -126,15 +126,9 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const pct1 = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}%`);
 
 /** The SPEC §10 `evaluate --json` object. */
-export function evaluateJson(r: EvaluateResult): {
-  mode: EngineMode;
-  status: BandStatus;
-  long_pct: number | null;
-  short_pct: number | null;
-  gross_pct: number;
-  days_in_violation: number;
-  intents: EvaluateIntent[];
-} {
+export function evaluateJson(
+  r: EvaluateResult,
+): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents'> {
   return {
     mode: r.mode,
     status: r.status,
