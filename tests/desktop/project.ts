@@ -1,0 +1,68 @@
+// A disposable copy of the project for the launch and packaging tests: its own sources, scripts and configs, and a
+// node_modules of links to the checkout's packages except `electron`, which is a real copy without `dist/` and
+// `path.txt` (as on a fresh `npm install`). The checkout's own node_modules/electron is never touched.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '../..');
+
+const COPIED = ['package.json', 'electron.vite.config.ts', 'electron-builder.yml', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'src', 'scripts', 'resources'];
+
+export interface ProjectCopy {
+  dir: string;
+  electronDir: string;
+  remove(): void;
+}
+
+export function projectCopy(prefix = 'band-launch-'): ProjectCopy {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const name of COPIED) cpSync(join(REPO, name), join(dir, name), { recursive: true });
+  const nm = join(dir, 'node_modules');
+  mkdirSync(nm);
+  for (const name of readdirSync(join(REPO, 'node_modules'))) {
+    if (name === 'electron' || name === '.package-lock.json') continue;
+    symlinkSync(join(REPO, 'node_modules', name), join(nm, name));
+  }
+  const electronDir = join(nm, 'electron');
+  cpSync(join(REPO, 'node_modules/electron'), electronDir, {
+    recursive: true,
+    filter: (p) => !/[/\\]electron[/\\](dist|path\.txt)$/.test(p) && !/[/\\]electron[/\\]dist[/\\]/.test(p),
+  });
+  return { dir, electronDir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end without blocking the event loop (the test's mirror keeps serving meanwhile). */
+export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Run> {
+  return new Promise((ok, fail) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      ok({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The environment of a user's shell with no Electron settings of ours (the test adds its own). */
+export function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(ELECTRON_|electron_|BAND_|npm_|VITEST|NODE_OPTIONS$)/i.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
