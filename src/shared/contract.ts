@@ -3,6 +3,7 @@
 // browser host alike); the preload exposes exactly these channels.
 import { z } from 'zod';
 import { INTENT_STATUSES, IsoDateSchema } from './domain';
+import type { ScreenId } from './screens';
 import type {
   AppStatus,
   AuditRow,
@@ -70,9 +71,12 @@ export const PUSH_EVENTS = {
   'intents:changed': out<{ ids: string[] }>(),
   fills: out<{ count: number; date: string }>(),
   'config:error': out<{ messages: string[] }>(),
+  /** Desktop only: the application menu asks the renderer to show a screen. */
+  'app:navigate': out<{ screen: ScreenId }>(),
 } as const;
 
 export type PushEvent = keyof typeof PUSH_EVENTS;
+export { SCREENS, type ScreenId } from './screens';
 export type PushPayload<E extends PushEvent> = z.output<(typeof PUSH_EVENTS)[E]>;
 
 export interface IpcError {
