@@ -1,27 +1,22 @@
 // Console commands: `serve` (the console in a browser, SPEC §11) and `web` (what `npm run web` runs: the demo
 // database in the app-data folder, served the same way).
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { homedir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServices } from '../../api/create';
 import { createHandlers } from '../../api/handlers';
 import { isLoopback, nonLoopbackRefusal, startHost } from '../../host/server';
-import { loadDemoBook } from '../../services/demo';
-import { openDb } from '../../services/store/db';
+import { defaultAppDataDir, ensureAppData } from '../../services/appdata';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 
 const REPO = resolve(__dirname, '../../../..');
 export const DEFAULT_CONFIG = join(REPO, 'resources', 'config', 'risk_rules.yaml');
 export const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(REPO, 'out', 'renderer');
 
-/** The folder Electron's app.getPath('userData') gives this app, so the browser and the desktop share data. */
+/** The console's data folder (BAND_APP_DATA, else <OS app-data>/band-console): the desktop app's too. */
 export function appDataDir(): string {
-  if (process.env.BAND_APP_DATA) return process.env.BAND_APP_DATA;
-  const name = 'band-console';
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), name);
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', name);
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), name);
+  return defaultAppDataDir();
 }
 
 function osUser(): string {
@@ -152,22 +147,9 @@ const web: Command = {
   summary: 'the demo console in a browser: creates <app data>/band.db with the demo book if missing, then serves it',
   options: { port: { type: 'string' }, token: { type: 'string' } },
   run({ values, io }) {
-    const dir = appDataDir();
-    mkdirSync(dir, { recursive: true });
-    const dbFile = join(dir, 'band.db');
-    const configFile = join(dir, 'risk_rules.yaml');
-    if (!existsSync(configFile)) copyFileSync(DEFAULT_CONFIG, configFile);
-    if (!existsSync(dbFile)) {
-      const db = openDb(dbFile);
-      try {
-        loadDemoBook(db);
-      } finally {
-        db.close();
-      }
-      io.err(`created ${dbFile} with the demo book\n`);
-    }
-    const reportsDir = join(dir, 'reports');
-    mkdirSync(reportsDir, { recursive: true });
+    const data = ensureAppData(appDataDir(), DEFAULT_CONFIG);
+    if (data.createdDemo) io.err(`created ${data.db} with the demo book\n`);
+    const { db: dbFile, config: configFile, reports: reportsDir } = data;
     return serveUntilSignal(io, dbFile, configFile, {
       port: intOption(values, 'port', 0),
       token: validToken(optionalString(values, 'token')),
