@@ -7,18 +7,19 @@ import { bandctl, fillingTick, outsideFills, shotPath, todayNy, type Desk, type 
 
 export type Exporter = (page: Page, button: Locator, filename: string) => Promise<Buffer>;
 
-async function nav(page: Page, name: 'Overview' | 'Approvals' | 'Reports' | 'Positions' | 'Activity') {
+export async function nav(page: Page, name: 'Overview' | 'Approvals' | 'Reports' | 'Positions' | 'Activity') {
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name, exact: true }).click();
   await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
 }
 
 /** A screenshot of the whole window once transient toasts have gone (they would hide the data). */
-async function shot(page: Page, name: string): Promise<void> {
+export async function shot(page: Page, name: string): Promise<void> {
   await expect(page.locator('.toast')).toHaveCount(0, { timeout: 12_000 });
   await page.screenshot({ path: shotPath(name) });
 }
 
-function row(page: Page, intent: EvalIntent): Locator {
+/** The intent's line in the approval queue. */
+export function row(page: Page, intent: EvalIntent): Locator {
   return page.getByRole('region', { name: 'Approvals' }).getByRole('row').filter({ hasText: intent.symbol }).filter({ has: page.getByRole('button', { name: 'Approve', exact: true }) });
 }
 

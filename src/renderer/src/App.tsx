@@ -1,4 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
+import { SCREENS } from '../../shared/screens';
+import { ApproveDialog } from './components/ApproveDialog';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { Header } from './components/Header';
 import { fmtInt } from './format';
 import { Activity } from './screens/Activity';
@@ -8,22 +11,49 @@ import { Positions } from './screens/Positions';
 import { Reports } from './screens/Reports';
 import { actions, useConsole, type Screen } from './store';
 
-const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'approvals', label: 'Approvals' },
-  { id: 'reports', label: 'Reports' },
-  { id: 'positions', label: 'Positions' },
-  { id: 'activity', label: 'Activity' },
-];
+const LABELS: Record<Screen, string> = {
+  overview: 'Overview',
+  approvals: 'Approvals',
+  reports: 'Reports',
+  positions: 'Positions',
+  activity: 'Activity',
+};
+
+/** What each screen fetches when it opens: "Try again" on a screen that failed fetches it afresh. */
+const RELOAD: Record<Screen, () => Promise<unknown>> = {
+  overview: () => Promise.all([actions.refreshPositions(), actions.refreshHistory(), actions.refreshCycles()]),
+  approvals: () => actions.refreshPending(),
+  reports: () => actions.refreshReport(),
+  positions: () => actions.refreshPositions(),
+  activity: () => actions.refreshActivity(),
+};
 
 function screenFromHash(): Screen {
   const h = window.location.hash.replace(/^#\/?/, '');
-  return (SCREENS.find((s) => s.id === h)?.id ?? 'overview') as Screen;
+  return SCREENS.find((s) => s === h) ?? 'overview';
+}
+
+function ScreenView({ screen }: { screen: Screen }) {
+  switch (screen) {
+    case 'overview':
+      return <Overview />;
+    case 'approvals':
+      return <Approvals />;
+    case 'reports':
+      return <Reports />;
+    case 'positions':
+      return <Positions />;
+    case 'activity':
+      return <Activity />;
+  }
 }
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  if (!el) return false;
+  // a row's selection checkbox takes no text: A and R still act on the selection it just changed
+  if (el instanceof HTMLInputElement) return el.type !== 'checkbox';
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 export function App() {
@@ -31,6 +61,7 @@ export function App() {
   const pendingCount = useConsole((s) => s.pending.length);
   const status = useConsole((s) => s.status);
   const dialog = useConsole((s) => s.rejectDialog);
+  const approveDialog = useConsole((s) => s.approveDialog);
 
   useEffect(() => {
     const on = () => setScreen(screenFromHash());
@@ -38,18 +69,20 @@ export function App() {
     return () => window.removeEventListener('hashchange', on);
   }, []);
 
-  // Keyboard: 1-5 switch screens; on Approvals A approves and R rejects the selection, Ctrl+A selects all, Esc clears.
+  // Keyboard: 1-5 switch screens; on Approvals A approves (several after a confirmation) and R rejects the selection,
+  // Ctrl+A selects all, Esc closes a dialog or clears the selection. Nothing acts underneath an open dialog.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const st = useConsole.getState();
       if (e.key === 'Escape') {
-        if (st.rejectDialog) actions.cancelReject();
+        if (st.approveDialog) actions.cancelApprove();
+        else if (st.rejectDialog) actions.cancelReject();
         else if (screen === 'approvals') actions.setSelected([]);
         return;
       }
-      if (isTyping(e.target) || st.rejectDialog || e.altKey || e.metaKey) return;
+      if (isTyping(e.target) || st.rejectDialog || st.approveDialog || e.altKey || e.metaKey) return;
       if (!e.ctrlKey && /^[1-5]$/.test(e.key)) {
-        window.location.hash = `#/${SCREENS[Number(e.key) - 1].id}`;
+        window.location.hash = `#/${SCREENS[Number(e.key) - 1]}`;
         e.preventDefault();
         return;
       }
@@ -58,7 +91,7 @@ export function App() {
         actions.setSelected(st.pending.map((i) => i.id));
         e.preventDefault();
       } else if (!e.ctrlKey && e.key.toLowerCase() === 'a' && st.selected.length && !st.busy) {
-        void actions.approve(st.selected);
+        actions.askApprove(st.selected);
         e.preventDefault();
       } else if (!e.ctrlKey && e.key.toLowerCase() === 'r' && st.selected.length) {
         actions.askReject(st.selected);
@@ -74,10 +107,10 @@ export function App() {
       <Header />
       <div>
         <nav className="nav" aria-label="Screens">
-          {SCREENS.map((s, i) => (
-            <a key={s.id} href={`#/${s.id}`} aria-current={screen === s.id ? 'page' : undefined} title={`${s.label} (${i + 1})`}>
-              {s.label}
-              {s.id === 'approvals' && pendingCount > 0 ? <span className="badge" aria-hidden="true">{fmtInt(pendingCount)}</span> : null}
+          {SCREENS.map((id, i) => (
+            <a key={id} href={`#/${id}`} aria-current={screen === id ? 'page' : undefined} title={`${LABELS[id]} (${i + 1})`}>
+              {LABELS[id]}
+              {id === 'approvals' && pendingCount > 0 ? <span className="badge" aria-hidden="true">{fmtInt(pendingCount)}</span> : null}
             </a>
           ))}
           <span className="spacer" />
@@ -101,13 +134,13 @@ export function App() {
         ) : null}
       </div>
       <main style={{ minHeight: 0, display: 'grid' }}>
-        {screen === 'overview' && <Overview />}
-        {screen === 'approvals' && <Approvals />}
-        {screen === 'reports' && <Reports />}
-        {screen === 'positions' && <Positions />}
-        {screen === 'activity' && <Activity />}
+        {/* keyed on the screen: leaving a failed screen and coming back renders it afresh */}
+        <ErrorBoundary key={screen} screen={LABELS[screen]} reload={RELOAD[screen]}>
+          <ScreenView screen={screen} />
+        </ErrorBoundary>
       </main>
       {dialog ? <RejectDialog ids={dialog.ids} /> : null}
+      {approveDialog ? <ApproveDialog ids={approveDialog.ids} /> : null}
       <Toasts />
     </div>
   );

@@ -37,6 +37,11 @@ export function fmtSignedPct(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
   return `${n > 0 ? '+' : ''}${pct2.format(n)}%`;
 }
+/** A change between two percentages, in percentage points to two decimals: `-0.15 pt`. */
+export function fmtSignedPt(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
+  return `${n > 0 ? '+' : ''}${pct2.format(n)} pt`;
+}
 
 export function fmtAge(fromMs: number, nowMs: number): string {
   const s = Math.max(0, Math.round((nowMs - fromMs) / 1000));

@@ -1,6 +1,6 @@
 // The console's state (zustand): what the screens show, refreshed from the main process on demand and on push events.
 import { create } from 'zustand';
-import type { BandApi } from '../../shared/contract';
+import type { BandApi, ScreenId } from '../../shared/contract';
 import type {
   AppStatus,
   AuditRow,
@@ -16,7 +16,7 @@ import type {
 import { call, pickApi, type LinkState, type Transport } from './api';
 import { dateIn } from './format';
 
-export type Screen = 'overview' | 'approvals' | 'reports' | 'positions' | 'activity';
+export type Screen = ScreenId;
 export type Range = '1D' | '1W' | '1M' | 'ALL';
 export interface Toast {
   id: number;
@@ -35,6 +35,8 @@ export interface ConsoleState {
   pendingLoadedAt: number;
   selected: string[];
   preview: BandPreview | null;
+  /** The ids `preview` was computed for (it lags `selected` while a new preview is on its way). */
+  previewIds: string[];
   range: Range;
   history: BandPoint[];
   reportDate: string | null;
@@ -49,6 +51,7 @@ export interface ConsoleState {
   toasts: Toast[];
   busy: boolean;
   rejectDialog: { ids: string[] } | null;
+  approveDialog: { ids: string[] } | null;
 }
 
 let toastSeq = 0;
@@ -63,6 +66,7 @@ export const useConsole = create<ConsoleState>(() => ({
   pendingLoadedAt: 0,
   selected: [],
   preview: null,
+  previewIds: [],
   range: '1W',
   history: [],
   reportDate: null,
@@ -77,6 +81,7 @@ export const useConsole = create<ConsoleState>(() => ({
   toasts: [],
   busy: false,
   rejectDialog: null,
+  approveDialog: null,
 }));
 
 const set = useConsole.setState;
@@ -115,9 +120,14 @@ export const actions = {
     const pending = await guarded('Approval queue', () => call(api(), 'intents:list', { status: 'PENDING', limit: 100_000 }));
     if (!pending) return;
     const ids = new Set(pending.map((i) => i.id));
-    const selected = get().selected.filter((id) => ids.has(id));
-    set({ pending, pendingLoadedAt: Date.now(), selected });
-    if (selected.length !== get().selected.length || selected.length === 0) void actions.refreshPreview(selected);
+    const before = get().selected;
+    const selected = before.filter((id) => ids.has(id));
+    // An open confirmation follows the queue too: it must never approve what has meanwhile left it.
+    const dialog = get().approveDialog;
+    const approveIds = dialog?.ids.filter((id) => ids.has(id)) ?? [];
+    const approveDialog = dialog && approveIds.length ? { ids: approveIds } : null;
+    set({ pending, pendingLoadedAt: Date.now(), selected, approveDialog });
+    if (selected.length !== before.length || selected.length === 0) void actions.refreshPreview(selected);
   },
   setSelected(ids: string[]) {
     set({ selected: ids });
@@ -125,15 +135,28 @@ export const actions = {
   },
   async refreshPreview(ids: string[] = get().selected) {
     if (ids.length === 0) {
-      set({ preview: null });
+      set({ preview: null, previewIds: [] });
       return;
     }
     const preview = await guarded('Preview', () => call(api(), 'intents:preview', { ids }));
-    if (preview && sameIds(ids, get().selected)) set({ preview });
+    if (preview && sameIds(ids, get().selected)) set({ preview, previewIds: ids });
+  },
+  /** Approves one intent at once; several only after the trader confirms them in a dialog. */
+  askApprove(ids: string[]) {
+    if (ids.length === 0 || get().busy) return;
+    if (ids.length === 1) {
+      void actions.approve(ids);
+      return;
+    }
+    set({ approveDialog: { ids } });
+    if (!sameIds(ids, get().previewIds)) void actions.refreshPreview(ids);
+  },
+  cancelApprove() {
+    set({ approveDialog: null });
   },
   async approve(ids: string[]) {
     if (ids.length === 0) return;
-    set({ busy: true });
+    set({ busy: true, approveDialog: null });
     const out = await guarded('Approve', () => call(api(), 'intents:approve', { ids }));
     set({ busy: false });
     if (out) reportOutcomes('Approved', out);
@@ -254,6 +277,16 @@ function sameIds(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** The what-if preview if it was computed for exactly these ids, else null (not loaded yet). */
+export function previewFor(s: ConsoleState, ids: string[]): BandPreview | null {
+  return sameIds(s.previewIds, ids) ? s.preview : null;
+}
+
+/** An intent's notional as the queue shows it: at its limit price, or at the tick for a market order. */
+export function notionalOf(i: IntentView): number {
+  return i.qty * (i.limit_price ?? i.tick ?? 0);
+}
+
 function reportOutcomes(verb: string, out: IntentOutcome[]): void {
   const ok = out.filter((o) => o.ok);
   const bad = out.filter((o) => !o.ok);
@@ -286,6 +319,10 @@ export function connect(): () => void {
     }),
     a.listen('config:error', (p) => {
       if (p.messages.length) toast('error', `risk_rules.yaml is invalid, controller suspended: ${p.messages[0]}`);
+    }),
+    // The desktop menu's screen items go where the keys 1-5 go, and like them do nothing underneath an open dialog.
+    a.listen('app:navigate', (p) => {
+      if (!get().rejectDialog && !get().approveDialog) window.location.hash = `#/${p.screen}`;
     }),
   ];
   void actions.refreshStatus().then(() => actions.refreshReport());

@@ -5,7 +5,7 @@ import type { IntentView } from '../../../shared/types';
 import { Gauge } from '../components/Gauge';
 import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
 import { gridTheme, styleNonce, intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
-import { actions, useConsole } from '../store';
+import { actions, notionalOf, useConsole } from '../store';
 
 function RowActions(p: CustomCellRendererProps<IntentView>) {
   const id = p.data?.id;
@@ -61,7 +61,7 @@ export function Approvals() {
       { field: 'qty', headerName: 'Qty', width: 64, ...numCol, valueFormatter: intFmt },
       { colId: 'limit', headerName: 'Limit', width: 72, ...numCol, headerTooltip: 'limit price (MKT = market order)', valueGetter: (p) => p.data?.limit_price ?? null, valueFormatter: (p) => (p.value === null ? 'MKT' : fmtPrice(p.value as number)) },
       { field: 'tick', headerName: 'Tick', width: 70, ...numCol, valueFormatter: priceFmt },
-      { colId: 'notional', headerName: 'Notional', width: 94, ...numCol, valueGetter: (p) => (p.data ? p.data.qty * (p.data.limit_price ?? p.data.tick ?? 0) : null), valueFormatter: (p) => fmtMoney(p.value as number) },
+      { colId: 'notional', headerName: 'Notional', width: 94, ...numCol, valueGetter: (p) => (p.data ? notionalOf(p.data) : null), valueFormatter: (p) => fmtMoney(p.value as number) },
       { field: 'pnl_pct', headerName: 'PnL %', width: 80, ...numCol, headerTooltip: 'unrealized PnL % of the position at the tick', valueFormatter: signedPctFmt, cellClass: signClass },
       { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 144, tooltipField: 'reason' },
       { colId: 'age', headerName: 'Age', width: 66, ...numCol, valueGetter: (p) => (p.data ? p.data.created_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
@@ -80,7 +80,7 @@ export function Approvals() {
   const getRowId = useCallback((p: GetRowIdParams<IntentView>) => p.data.id, []);
 
   const selRows = pending.filter((i) => selected.includes(i.id));
-  const selNotional = selRows.reduce((a, i) => a + i.qty * (i.limit_price ?? i.tick ?? 0), 0);
+  const selNotional = selRows.reduce((a, i) => a + notionalOf(i), 0);
 
   return (
     <div className="screen fill" role="region" aria-label="Approvals">
@@ -93,7 +93,7 @@ export function Approvals() {
             </span>
             <div className="right">
               <span className="sub">{selected.length ? `${fmtInt(selected.length)} selected · ${fmtMoney(selNotional)}` : 'nothing selected'}</span>
-              <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => void actions.approve(selected)}>
+              <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => actions.askApprove(selected)}>
                 Approve selected
               </button>
               <button type="button" className="btn danger" disabled={!selected.length || busy} onClick={() => actions.askReject(selected)}>
@@ -142,7 +142,7 @@ export function Approvals() {
             </div>
             <div className="panel-body shortcut-list">
               <kbd>A</kbd>
-              <span>approve selected</span>
+              <span>approve selected (confirm if 2+)</span>
               <kbd>R</kbd>
               <span>reject selected (asks a reason)</span>
               <kbd>Space</kbd>

@@ -3,7 +3,7 @@ import { BandChart } from '../components/BandChart';
 import { Gauge } from '../components/Gauge';
 import { bandClass } from '../components/Header';
 import { fmtInt, fmtMoney, fmtPct, fmtTime, DASH } from '../format';
-import { actions, useConsole, type Range } from '../store';
+import { actions, notionalOf, useConsole, type Range } from '../store';
 
 const RANGES: Range[] = ['1D', '1W', '1M', 'ALL'];
 
@@ -26,7 +26,7 @@ export function Overview() {
   const positions = useConsole((s) => s.positions);
   const ltLong = positions.reduce((a, p) => a + (p.bucket === 'LT' && p.qty > 0 && p.tick !== null ? p.qty * p.tick : 0), 0);
   const ltShort = positions.reduce((a, p) => a + (p.bucket === 'LT' && p.qty < 0 && p.tick !== null ? -p.qty * p.tick : 0), 0);
-  const pendingNotional = pending.reduce((a, i) => a + i.qty * (i.limit_price ?? i.tick ?? 0), 0);
+  const pendingNotional = pending.reduce((a, i) => a + notionalOf(i), 0);
   return (
     <div className="screen" role="region" aria-label="Overview" style={{ gridTemplateRows: 'auto minmax(300px, 1fr) auto', height: '100%' }}>
       <div className="ov-top">
