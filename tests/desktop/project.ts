@@ -1,8 +1,9 @@
 // A disposable copy of the project for the launch and packaging tests: its own sources, scripts and configs, and a
-// node_modules of links to the checkout's packages except `electron`, which is a real copy without `dist/` and
-// `path.txt` (as on a fresh `npm install`). The checkout's own node_modules/electron is never touched.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+// node_modules that is a tree of hard links to the checkout's (real folders, as npm leaves them: electron-builder
+// walks them to collect the production dependencies), except `electron`, a real copy without `dist/` and `path.txt`
+// as on a fresh `npm install`. The checkout's own node_modules/electron is never touched.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,12 +21,11 @@ export function projectCopy(prefix = 'band-launch-'): ProjectCopy {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   for (const name of COPIED) cpSync(join(REPO, name), join(dir, name), { recursive: true });
   const nm = join(dir, 'node_modules');
-  mkdirSync(nm);
-  for (const name of readdirSync(join(REPO, 'node_modules'))) {
-    if (name === 'electron' || name === '.package-lock.json') continue;
-    symlinkSync(join(REPO, 'node_modules', name), join(nm, name));
-  }
+  // Hard links cost no space and under a second; across file systems, a plain copy.
+  const linked = spawnSync('cp', ['-al', join(REPO, 'node_modules'), nm]);
+  if (linked.status !== 0) cpSync(join(REPO, 'node_modules'), nm, { recursive: true, verbatimSymlinks: true });
   const electronDir = join(nm, 'electron');
+  rmSync(electronDir, { recursive: true, force: true });
   cpSync(join(REPO, 'node_modules/electron'), electronDir, {
     recursive: true,
     filter: (p) => !/[/\\]electron[/\\](dist|path\.txt)$/.test(p) && !/[/\\]electron[/\\]dist[/\\]/.test(p),
