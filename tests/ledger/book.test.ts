@@ -143,7 +143,7 @@ describe('exactly-once', () => {
       'x',
     );
     expect(reportCsv(db, '2024-01-15')).toContain(',3000000000,29999997000.00,0.00,3,3000000000\n');
-    expect(reportText(db, '2024-01-15')).toContain('Filled Notional: $29,999,997,000.00');
+    expect(reportText(db, '2024-01-15')).toContain('  Total Filled Notional: $29,999,997,000.00\n');
     // closing 1 against a cost basis past 2^53: average cost to the micro, realized exact
     c.applyBatch([j(fill('big-sell', 'BRK.A', 'LT_LONG_DECREASE', 1, 10))], 'x');
     expect(db.prepare('SELECT qty, cost_micro, realized_micro FROM positions').safeIntegers(true).get()).toEqual({
@@ -162,7 +162,7 @@ describe('exactly-once', () => {
     c.applyBatch([j(fill('n-r', 'AA', 'LT_LONG_DECREASE', 1, 10.000001))], 'x');
     const r = reportJson(db, '2024-01-15');
     expect(r.totals.total_filled_notional).toBe(15_999_998_410);
-    expect(reportText(db, '2024-01-15')).toContain('  Filled Notional: $15,999,998,410.00\n  Realized PnL: $0.00\n');
+    expect(reportText(db, '2024-01-15')).toContain('  Total Filled Notional: $15,999,998,410.00\n  Total Realized P&L: $0.00\n');
     expect(r.by_classification.LT_LONG_DECREASE.realized_pnl).toBe(0); // 0.000002 USD
     db.close();
   });
@@ -183,7 +183,9 @@ describe('exactly-once', () => {
     const r = reportJson(db, '2024-01-15');
     expect(r.totals.total_filled_notional).toBe(12_000_000_000);
     expect(r.by_classification.LT_LONG_INCREASE.filled_notional).toBe(12_000_000_000);
-    expect(reportText(db, '2024-01-15')).toContain('TOTALS:\n  Filled Qty: 2,000,000,001\n  Filled Notional: $12,000,000,000.00\n');
+    expect(reportText(db, '2024-01-15')).toContain(
+      'TOTALS:\n  Total Filled Qty: 2,000,000,001\n  Total Filled Notional: $12,000,000,000.00\n',
+    );
     db.close();
   });
 });

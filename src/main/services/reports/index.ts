@@ -211,18 +211,28 @@ function toJson(d: Day): ReportJson {
 
 const RULE = '='.repeat(80);
 
-function textLines(l: Line, indent: string): string[] {
+// The seed design's labels, byte for byte (SPEC §9): a group says `Realized P&L` and `Fill Count`, unlike the JSON
+// keys and CSV columns (`realized_pnl`, `count_fills`); the TOTALS block repeats them with a `Total ` prefix.
+function textLines(l: Line, indent: string, prefix = ''): string[] {
   return [
-    `${indent}Filled Qty: ${groupThousands(l.qty)}`,
-    `${indent}Filled Notional: ${formatMoney(l.notional)}`,
-    `${indent}Realized PnL: ${formatMoney(l.realized)}`,
-    `${indent}Count Fills: ${groupThousands(l.count)}`,
-    `${indent}Net Qty Change: ${groupThousands(l.net)}`,
+    `${indent}${prefix}Filled Qty: ${groupThousands(l.qty)}`,
+    `${indent}${prefix}Filled Notional: ${formatMoney(l.notional)}`,
+    `${indent}${prefix}Realized P&L: ${formatMoney(l.realized)}`,
+    `${indent}${prefix}Fill Count: ${groupThousands(l.count)}`,
+    `${indent}${prefix}Net Qty Change: ${groupThousands(l.net)}`,
   ];
 }
 
 function toText(d: Day): string {
-  const out: string[] = [RULE, `END OF DAY REPORT - ${d.date}`, RULE, '', 'TOTALS:', ...textLines(d.totals, '  '), ''];
+  const out: string[] = [
+    RULE,
+    `END OF DAY REPORT - ${d.date}`,
+    RULE,
+    '',
+    'TOTALS:',
+    ...textLines(d.totals, '  ', 'Total '),
+    '',
+  ];
   const section = (title: string, m: Map<string, Line & { names: string[] }>, listLabel: string) => {
     out.push(title);
     const entries = sortedEntries(m);
