@@ -137,7 +137,6 @@ describe('band controller (SPEC §5), property-based', () => {
         const { cfg } = input;
         const r = proposeIntents(input);
         const row = decidingRow(input.measure, cfg);
-        expect(r.row).toEqual(row);
         if (!row) {
           expect(r.intents).toEqual([]);
           return;
