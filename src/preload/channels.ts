@@ -12,6 +12,7 @@ export const PRELOAD_CHANNELS = [
   'intents:list',
   'intents:approve',
   'intents:reject',
+  'intents:cancel',
   'intents:audit',
   'intents:preview',
   'bands:history',

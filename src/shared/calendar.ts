@@ -1,6 +1,9 @@
 // Trading calendar in the account time zone (SPEC §2): Monday–Friday minus configured holidays.
 import { DateTime } from 'luxon';
 
+/** The account time zone when a config does not name one (SPEC §2). */
+export const DEFAULT_TIMEZONE = 'America/New_York';
+
 export interface Calendar {
   timezone: string;
   holidays: readonly string[];
@@ -38,6 +41,12 @@ export function tradingDaysBetween(from: string, to: string, cal: Calendar): num
 export function nextTradingDay(date: string, cal: Calendar): string {
   let d = DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: 1 });
   while (!isTradingDay(d.toISODate() as string, cal)) d = d.plus({ days: 1 });
+  return d.toISODate() as string;
+}
+
+export function previousTradingDay(date: string, cal: Calendar): string {
+  let d = DateTime.fromISO(date, { zone: 'UTC' }).minus({ days: 1 });
+  while (!isTradingDay(d.toISODate() as string, cal)) d = d.minus({ days: 1 });
   return d.toISODate() as string;
 }
 

@@ -45,6 +45,13 @@ export const CHANNELS = {
     input: z.strictObject({ ids: Ids, reason: z.string().trim().min(1, 'a reason is required').max(500) }),
     output: out<IntentOutcome[]>(),
   },
+  'intents:cancel': {
+    input: z.union([
+      z.strictObject({ ids: Ids, reason: z.string().trim().min(1, 'a reason is required').max(500) }),
+      z.strictObject({ all: z.literal(true), reason: z.string().trim().min(1, 'a reason is required').max(500) }),
+    ]),
+    output: out<IntentOutcome[]>(),
+  },
   'intents:audit': { input: z.strictObject({ id: Id.optional(), limit: z.int().min(1).max(10_000).default(500) }).optional(), output: out<AuditRow[]>() },
   'intents:preview': { input: z.strictObject({ ids: z.array(Id).max(10_000) }), output: out<BandPreview>() },
   'bands:history': {

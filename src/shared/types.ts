@@ -24,8 +24,21 @@ export interface AppStatus {
   timezone: string;
   /** Epoch ms of the status. */
   now: number;
-  config: { valid: boolean; messages: string[]; file: string | null };
+  /**
+   * `valid`: the file on disk is valid. `in_force`: which config runs: `file` (the valid file), `last-valid` (the
+   * file became invalid while running: the last valid one stays in force, the controller is suspended), `none` (the
+   * console started on an invalid file: nothing is proposed or approved).
+   */
+  config: { valid: boolean; messages: string[]; file: string | null; in_force: 'file' | 'last-valid' | 'none' };
   pending_intents: number;
+  /** APPROVED or WORKING intents (orders at the broker). */
+  working_intents: number;
+  /** While HALTED: orders held back (queued for the execution service, or paper orders not filled); else 0. */
+  orders_held: number;
+  /** Symbols valued without a fresh truth tick: at an old tick or, never priced, at average cost. */
+  stale_prices: string[];
+  /** The close of the trading day (HH:MM, account time zone): approved orders are DAY orders. */
+  market_close: string;
   last_cycle_at: number | null;
 }
 

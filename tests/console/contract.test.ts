@@ -34,6 +34,7 @@ describe('contract coverage', () => {
     const valid: Record<string, unknown> = {
       'intents:approve': { ids: ['no-such-intent'] },
       'intents:reject': { ids: ['no-such-intent'], reason: 'test' },
+      'intents:cancel': { all: true, reason: 'test' },
       'intents:preview': { ids: [] },
       'bands:history': { range: 'ALL' },
       'ledger:report': { date: '2024-01-18' },

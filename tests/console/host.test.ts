@@ -184,6 +184,7 @@ describe('malformed payloads to every channel', () => {
     'intents:list': [...common, { status: 'WHATEVER' }, { status: SQL[0] }, { status: 5 }, { limit: 0 }, { limit: '10' }],
     'intents:approve': [...common, {}, { ids: [] }, { ids: 'i-1' }, { ids: [1] }, { ids: [HUGE] }, ...SQL.map((s) => ({ ids: [s] })), { ids: ['ok'], extra: 1 }, { ids: Array.from({ length: 10_001 }, (_, i) => `i${i}`) }],
     'intents:reject': [...common, {}, { ids: ['i-1'] }, { ids: ['i-1'], reason: '' }, { ids: ['i-1'], reason: '   ' }, { ids: ['i-1'], reason: HUGE }, { ids: [SQL[1]], reason: 'r' }, { ids: 'i-1', reason: 'r' }, { reason: 'r' }],
+    'intents:cancel': [...common, {}, { ids: ['i-1'] }, { ids: ['i-1'], reason: ' ' }, { all: false, reason: 'r' }, { all: 'yes', reason: 'r' }, { all: true }, { all: true, ids: ['i-1'], reason: 'r' }, { ids: [SQL[1]], reason: 'r' }, { ids: [], reason: 'r' }],
     'intents:audit': [...common, { id: SQL[0] }, { id: HUGE }, { id: 7 }, { limit: 'x' }],
     'intents:preview': [...common, {}, { ids: 'x' }, { ids: [SQL[2]] }, { ids: [HUGE] }],
     'bands:history': [...common, {}, { range: '2Y' }, { range: SQL[0] }, { range: '1D', maxPoints: 1 }, { range: '1D', maxPoints: 'many' }, { range: '1D', maxPoints: 1e9 }],

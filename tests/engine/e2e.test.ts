@@ -34,7 +34,8 @@ describe('demo book to EOD report', () => {
     const ids: string[] = days[2].intents.map((i: { id: string }) => i.id);
     const approved = ok(['approve', '--db', db, '--as-of', '2024-01-10T09:50:00-05:00', ...ids]);
     expect(approved.trim().split('\n').map((l) => l.split(' ')[1])).toEqual(['WORKING', 'WORKING', 'WORKING']);
-    expect(JSON.parse(ok(['intents', '--db', db, '--status', 'WORKING', '--json'])).length).toBe(3);
+    // (listed as of that morning: read later, the day orders would have ended at the close)
+    expect(JSON.parse(ok(['intents', '--db', db, '--status', 'WORKING', '--as-of', '2024-01-10T09:51:00-05:00', '--json'])).length).toBe(3);
     // the afternoon's ticks reach every SELL limit (MSFT 415.21, AAPL 190.10, NVDA 120.06)
     const csv = [
       'symbol,price,ts',

@@ -255,7 +255,8 @@ describe('lifecycle and audit (SPEC §6)', () => {
     const r = e.evaluate(next);
     expect(r.expired).toEqual([c]);
     expect(e.approve([c], 'alice', next)[0].message).toBe(`intent ${c} is EXPIRED (its trading day 2024-01-11 ended); cannot approve`);
-    expect(e.reject([a], 'alice', 'x', next)[0]).toMatchObject({ ok: false, status: 'WORKING' });
+    // a's day order ended at the close of its day: it is no longer working, and cannot be rejected either
+    expect(e.reject([a], 'alice', 'x', next)[0]).toMatchObject({ ok: false, status: 'CANCELED' });
   });
 
   it('re-checks the hard cap at approval with the ticks of that moment', () => {

@@ -42,8 +42,9 @@ interface EvalJson {
 
 const evaluate = (asOf: string): EvalJson =>
   JSON.parse(ok(['evaluate', '--db', DB, '--config', CFG, '--as-of', asOf, '--json'])) as EvalJson;
-const intents = (status: string) =>
-  JSON.parse(ok(['intents', '--db', DB, '--status', status, '--json'])) as { id: string; symbol: string; status: string; filled_qty: number }[];
+/** The queue as it stands at `asOf` (what has expired or ended by then shows so). */
+const intents = (status: string, asOf: string) =>
+  JSON.parse(ok(['intents', '--db', DB, '--status', status, '--as-of', asOf, '--json'])) as { id: string; symbol: string; status: string; filled_qty: number }[];
 
 describe('bandctl engine scenario (demo book, Jan 2024)', () => {
   it('runs the days, the queue, a fill, expiry and the kill switch', () => {
@@ -51,7 +52,8 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
 
     // Thu, Fri: WATCH; Sat and the Monday holiday do not count
     const thu = evaluate('2024-01-11T10:00:00-05:00');
-    expect(Object.keys(thu)).toEqual(['mode', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents']);
+    // SPEC §10's keys, and stale_prices (issue 11): the symbols valued without a fresh tick
+    expect(Object.keys(thu)).toEqual(['mode', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents', 'stale_prices']);
     expect(thu).toMatchObject({ mode: 'NORMAL', status: 'WATCH', days_in_violation: 1, intents: [] });
     expect(thu.long_pct).toBeCloseTo(77.4139, 3);
     expect(thu.short_pct).toBeCloseTo(22.5861, 3);
@@ -78,7 +80,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     expect(evaluate('2024-01-16T10:02:00-05:00').intents).toEqual([]);
     const text = ok(['evaluate', '--db', DB, '--config', CFG, '--as-of', '2024-01-16T10:03:00-05:00']);
     expect(text).toContain('open-intent cap reached: 5 band intents pending or working (max_open_intents 5)');
-    const pending = intents('PENDING');
+    const pending = intents('PENDING', '2024-01-16T10:04:00-05:00');
     expect(pending.length).toBe(5);
     const id = Object.fromEntries(pending.map((p) => [p.symbol, p.id]));
 
@@ -105,30 +107,34 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
 
     // a tick at/above the SELL limit fills MSFT at its limit; NVDA's limit is not reached
     const csv = 'symbol,price,ts\nMSFT,415.30,2024-01-16T11:00:00-05:00\nNVDA,120.05,2024-01-16T11:00:00-05:00\n';
-    expect(JSON.parse(ok(['prices', '--db', DB, '-'], csv))).toEqual({ ticks: 2, fills: 1, filled_intents: [id.MSFT] });
-    expect(intents('FILLED')).toEqual([expect.objectContaining({ id: id.MSFT, filled_qty: 60 })]);
+    expect(JSON.parse(ok(['prices', '--db', DB, '--as-of', '2024-01-16T11:00:00-05:00', '-'], csv))).toEqual({ ticks: 2, fills: 1, filled_intents: [id.MSFT] });
+    expect(intents('FILLED', '2024-01-16T11:01:00-05:00')).toEqual([expect.objectContaining({ id: id.MSFT, filled_qty: 60 })]);
+    // NVDA's order is a DAY order: still working in the afternoon, ended at the close (16:00 New York)
+    expect(intents('WORKING', '2024-01-16T15:59:00-05:00').map((i) => i.symbol)).toEqual(['NVDA']);
+    expect(intents('WORKING', '2024-01-16T16:00:00-05:00')).toEqual([]);
+    expect(intents('CANCELED', '2024-01-16T16:00:00-05:00').map((i) => i.symbol)).toEqual(['NVDA']);
 
     // Wed: Tuesday's pending intents expired; approving one is refused with its state; new intents for Wed
     const wed = evaluate('2024-01-17T10:00:00-05:00');
     expect(wed).toMatchObject({ status: 'CORRECTING', days_in_violation: 4 });
-    expect(intents('EXPIRED').map((i) => i.symbol).sort()).toEqual(['BRK.B', 'JPM']);
+    expect(intents('EXPIRED', '2024-01-17T10:00:30-05:00').map((i) => i.symbol).sort()).toEqual(['BRK.B', 'JPM']);
     const exp = cli.run(['approve', '--db', DB, '--as-of', '2024-01-17T10:01:00-05:00', id.JPM]);
     expect(exp.code).toBe(2);
     expect(exp.stderr).toBe(`bandctl: ${id.JPM}: intent ${id.JPM} is EXPIRED (its trading day 2024-01-16 ended); cannot approve\n`);
-    // NVDA still works (dedup); MSFT has filled, AAPL was rejected: both are candidates again
+    // MSFT has filled, AAPL was rejected, NVDA's day order ended: all three are candidates again
     expect(wed.intents.map((i) => [i.symbol, i.qty, i.limit_price])).toEqual([
       ['MSFT', 58, 415.51],
       ['AAPL', 160, 190.1],
-      ['JPM', 80, 198.1],
+      ['NVDA', 120, 120.11], // 5 bp above Tuesday's last NVDA tick, 120.05
     ]);
 
     // the kill switch: nothing proposed, no order sent, until resume
-    expect(JSON.parse(ok(['halt', '--db', DB, '--reason', 'desk review']))).toEqual({ mode: 'HALTED' });
+    expect(JSON.parse(ok(['halt', '--db', DB, '--as-of', '2024-01-17T10:04:00-05:00', '--reason', 'desk review']))).toEqual({ mode: 'HALTED' });
     expect(evaluate('2024-01-17T10:05:00-05:00')).toMatchObject({ mode: 'HALTED', status: 'SUSPENDED', intents: [] });
     const h = cli.run(['approve', '--db', DB, '--as-of', '2024-01-17T10:06:00-05:00', wed.intents[0].id]);
     expect(h.code).toBe(2);
     expect(h.stderr).toContain('engine is HALTED: no order is sent');
-    expect(JSON.parse(ok(['resume', '--db', DB]))).toEqual({ mode: 'NORMAL' });
+    expect(JSON.parse(ok(['resume', '--db', DB, '--as-of', '2024-01-17T10:06:30-05:00']))).toEqual({ mode: 'NORMAL' });
     expect(evaluate('2024-01-17T10:07:00-05:00')).toMatchObject({ mode: 'NORMAL', status: 'CORRECTING' });
   });
 });

@@ -463,7 +463,7 @@ describe('4. security headers', () => {
 describe('5. rate limits on the state-changing channels', () => {
   it('is 10/s with bursts of 20 per client by default, on exactly the approval, halt/resume and evaluate channels', async () => {
     expect(APPROVAL_RATE_LIMIT).toEqual({ perSecond: 10, burst: 20 });
-    expect([...RATE_LIMITED_CHANNELS].sort()).toEqual(['engine:evaluate', 'engine:halt', 'engine:resume', 'intents:approve', 'intents:reject']);
+    expect([...RATE_LIMITED_CHANNELS].sort()).toEqual(['engine:evaluate', 'engine:halt', 'engine:resume', 'intents:approve', 'intents:cancel', 'intents:reject']);
     for (const c of RATE_LIMITED_CHANNELS) expect(Object.keys(CHANNELS)).toContain(c);
     // the default bucket, on a frozen clock: 20 pass, the 21st is refused
     const frozen = await startHost(hostOpts({ now: () => 5_000 }));

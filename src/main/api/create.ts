@@ -5,6 +5,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { defaultConfig } from '../services/config/load';
 import { ConfigWatcher } from '../services/config/watcher';
+import { ZonedConfig } from '../services/config/zoned';
+import { bookZone, storedZone } from '../services/store/book-zone';
 import { openConsoleStreams } from '../services/streams';
 import { Engine } from '../services/engine/engine';
 import { RandomWalkSimulator, staticPrices, type PriceSource } from '../services/prices';
@@ -37,14 +39,19 @@ export interface CreateOptions {
 
 export interface Services extends ConsoleServices {
   db: Db;
-  config: ConfigWatcher;
+  config: ZonedConfig;
   engine: Engine;
 }
 
 export async function createServices(dbFile: string, configFile: string, opts: CreateOptions = {}): Promise<Services> {
   const log = opts.log ?? (() => undefined);
   const db = openDb(dbFile, { nativeBinding: opts.nativeBinding });
-  const config = new ConfigWatcher(configFile);
+  const watcher = new ConfigWatcher(configFile);
+  // One time zone per book: a config naming another zone than the book's is an invalid config for this book (the
+  // controller stays suspended with the reason on screen), never a crash and never a second zone.
+  const first = watcher.current();
+  const zone = bookZone(db, first.valid && first.config && (storedZone(db) === null) ? first.config.account.timezone : null);
+  const config = new ZonedConfig(watcher, db, zone);
   const events = new EventHub();
   // With streams.redis_url set, the ledger also consumes ev.orders as a consumer group, approvals go out on
   // ev.intents through the SQLite outbox, and ticks may come from a stream. The streams: section is read at start.

@@ -87,6 +87,7 @@ export function createHandlers(s: ConsoleServices): HandlerMap {
     'intents:list': (args) => engine().listIntents(args?.status ?? 'PENDING', args?.limit ?? 10_000),
     'intents:approve': (args, ctx) => engine().approve(args.ids, ctx.actor),
     'intents:reject': (args, ctx) => engine().reject(args.ids, ctx.actor, args.reason),
+    'intents:cancel': (args, ctx) => engine().cancel('all' in args ? 'all' : args.ids, ctx.actor, args.reason),
     'intents:audit': (args) => engine().audit(args?.id, args?.limit ?? 500),
     'intents:preview': (args) => engine().preview(args.ids),
     'bands:history': (args) => engine().bandHistory(args.range, args.maxPoints, engine().now()),

@@ -26,6 +26,7 @@ export interface EngineApi {
   resume(actor: string): unknown;
   approve(ids: string[], actor: string): IntentOutcome[];
   reject(ids: string[], actor: string, reason: string): IntentOutcome[];
+  cancel(ids: readonly string[] | 'all', actor: string, reason: string): IntentOutcome[];
   listIntents(status: IntentStatus | 'OPEN' | 'ALL', limit: number): IntentView[];
   audit(id: string | undefined, limit: number): AuditRow[];
   preview(ids: string[]): BandPreview;

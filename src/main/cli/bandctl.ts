@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`bandctl: ${oneLine(describeCorruption(dbFile, e))}\n`);
       return 2;
     }
-    if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED')) {
+    if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED' || e.code === 'ZONE_MISMATCH')) {
       io.err(`bandctl: ${oneLine(e.message)}\n`);
       return 2;
     }

@@ -19,6 +19,7 @@ export const APPROVAL_RATE_LIMIT: RateLimit = { perSecond: 10, burst: 20 };
 export const RATE_LIMITED_CHANNELS: ReadonlySet<Channel> = new Set<Channel>([
   'intents:approve',
   'intents:reject',
+  'intents:cancel',
   'engine:halt',
   'engine:resume',
   'engine:evaluate',

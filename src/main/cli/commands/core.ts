@@ -2,21 +2,30 @@
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import { loadDemoBook } from '../../services/demo';
 import { appliedVersions, openDb } from '../../services/store/db';
-import { requireString, type Command } from '../framework';
+import { bookZone } from '../../services/store/book-zone';
+import { optionalString, requireString, UsageError, type Command } from '../framework';
 
 const init: Command = {
   name: 'init',
-  usage: 'init --db F [--demo]',
-  summary: 'create or migrate the database; --demo loads the demo book',
-  options: { db: { type: 'string' }, demo: { type: 'boolean' } },
+  usage: 'init --db F [--demo] [--config C]',
+  summary: "create or migrate the database; --demo loads the demo book; the book keeps --config's account time zone",
+  options: { db: { type: 'string' }, demo: { type: 'boolean' }, config: { type: 'string' } },
   run({ values, io }) {
     const file = requireString(values, 'db', this.usage);
+    const configFile = optionalString(values, 'config');
+    let zone: string | undefined;
+    if (configFile) {
+      const r = loadConfigFile(configFile);
+      if (!r.ok) throw new UsageError(`config ${configFile}: ${r.errors.map(formatConfigError).join('; ')}`);
+      zone = r.config.account.timezone;
+    }
     const db = openDb(file);
     try {
+      const timezone = bookZone(db, zone, `--config ${configFile}`);
       const demo = values.demo ? loadDemoBook(db) : false;
       const versions = appliedVersions(db);
       io.out(
-        `${JSON.stringify({ db: file, schema_version: versions[versions.length - 1] ?? 0, demo_loaded: demo })}\n`,
+        `${JSON.stringify({ db: file, schema_version: versions[versions.length - 1] ?? 0, demo_loaded: demo, timezone })}\n`,
       );
     } finally {
       db.close();

@@ -5,6 +5,7 @@ import type { IntentOutcome, IntentView } from '../../../shared/types';
 import { cliConfig, ConfigFileError, type ConfigStateLike } from '../../services/engine/config';
 import { Engine, evaluateJson, osUser, type EvaluateResult } from '../../services/engine/engine';
 import { parseAsOf, parseTicksCsv, TickCsvError } from '../../services/prices/csv';
+import { bookZone } from '../../services/store/book-zone';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 import { RedisBroker } from '../../services/streams/outbox';
@@ -23,13 +24,14 @@ function withEngine<T>(
   const db = openExisting(values, usage);
   try {
     let cfg: ConfigStateLike;
+    const configFile = optionalString(values, 'config');
     try {
-      cfg = cliConfig(db, optionalString(values, 'config'));
+      cfg = cliConfig(db, configFile);
     } catch (e) {
       if (e instanceof ConfigFileError) throw new UsageError(e.message);
       throw e;
     }
-    const tz = cfg.config?.account.timezone ?? 'America/New_York';
+    const tz = bookZone(db, cfg.config?.account.timezone, configFile ? `--config ${configFile}` : 'the config this book last ran on');
     let now = Date.now();
     const asOf = optionalString(values, 'as-of');
     if (asOf !== undefined) {
@@ -116,18 +118,25 @@ function printIntents(io: Io, rows: IntentView[]): void {
 
 const intents: Command = {
   name: 'intents',
-  usage: 'intents --db F [--status S] [--limit N] [--json]',
-  summary: `the intent queue (S: ${STATUS_CHOICES.join('|')}; default PENDING)`,
-  options: { db: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } },
+  usage: 'intents --db F [--status S] [--limit N] [--as-of ISO] [--json]',
+  summary: `the intent queue (S: ${STATUS_CHOICES.join('|')}; default PENDING); what expired or ended by then is shown so`,
+  options: {
+    db: { type: 'string' },
+    status: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    config: { type: 'string' },
+    'as-of': { type: 'string' },
+  },
   run({ values, io }) {
     const status = (optionalString(values, 'status') ?? 'PENDING').toUpperCase();
     if (!(STATUS_CHOICES as readonly string[]).includes(status)) {
       throw new UsageError(`--status must be one of ${STATUS_CHOICES.join(', ')}, got '${String(values.status)}'`);
     }
     const limit = intOption(values, 'limit', 10_000, 1);
-    return withEngine(values, this.usage, (engine) => {
-      engine.sync();
-      const rows = engine.listIntents(status as IntentStatus | 'OPEN' | 'ALL', limit);
+    return withEngine(values, this.usage, (engine, _cfg, now) => {
+      engine.sync(now);
+      const rows = engine.listIntents(status as IntentStatus | 'OPEN' | 'ALL', limit, now);
       if (values.json) io.out(`${JSON.stringify(rows)}\n`);
       else printIntents(io, rows);
       return 0;
@@ -223,11 +232,39 @@ const prices: Command = {
   },
 };
 
+const cancel: Command = {
+  name: 'cancel',
+  usage: 'cancel --db F [--reason R] [--as-of ISO] [--json] (ID… | --all)',
+  summary: 'cancel working orders (APPROVED/WORKING intents) at the broker, with a reason in the audit trail',
+  options: {
+    db: { type: 'string' },
+    config: { type: 'string' },
+    reason: { type: 'string' },
+    all: { type: 'boolean' },
+    'as-of': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  positionals: [0, 100_000],
+  run({ values, positionals, io }) {
+    const reason = optionalString(values, 'reason') ?? 'canceled by trader';
+    if (reason.trim() === '') throw new UsageError('--reason must not be empty');
+    if (reason.length > 500) throw new UsageError('--reason must be at most 500 characters');
+    if (values.all && positionals.length) throw new UsageError('give intent ids or --all, not both');
+    if (!values.all && positionals.length === 0) throw new UsageError(`give the intent ids to cancel, or --all; usage: bandctl ${this.usage}`);
+    return withEngine(values, this.usage, (engine, _cfg, now) => {
+      const outcomes = engine.cancel(values.all ? 'all' : positionals, engine.actor, reason, now);
+      engine.sync(now);
+      if (values.all && outcomes.length === 0 && !values.json) io.out('no working orders\n');
+      return printOutcomes(io, outcomes, values.json === true);
+    });
+  },
+};
+
 const halt: Command = {
   name: 'halt',
-  usage: 'halt --db F [--reason R]',
-  summary: 'the kill switch: nothing is proposed and no order is sent until resume',
-  options: { db: { type: 'string' }, reason: { type: 'string' }, config: { type: 'string' } },
+  usage: 'halt --db F [--reason R] [--as-of ISO]',
+  summary: 'the kill switch: nothing is proposed and no order is sent until resume (queued orders are held)',
+  options: { db: { type: 'string' }, reason: { type: 'string' }, config: { type: 'string' }, 'as-of': { type: 'string' } },
   run({ values, io }) {
     return withEngine(values, this.usage, (engine, _cfg, now) => {
       const s = engine.halt(engine.actor, optionalString(values, 'reason') ?? '', now);
@@ -239,9 +276,9 @@ const halt: Command = {
 
 const resume: Command = {
   name: 'resume',
-  usage: 'resume --db F',
-  summary: 'lift the kill switch',
-  options: { db: { type: 'string' }, config: { type: 'string' } },
+  usage: 'resume --db F [--as-of ISO]',
+  summary: 'lift the kill switch; held orders go out only if still valid',
+  options: { db: { type: 'string' }, config: { type: 'string' }, 'as-of': { type: 'string' } },
   run({ values, io }) {
     return withEngine(values, this.usage, (engine, _cfg, now) => {
       const s = engine.resume(engine.actor, now);
@@ -251,4 +288,4 @@ const resume: Command = {
   },
 };
 
-export const commands: Command[] = [evaluate, intents, approve, reject, prices, halt, resume];
+export const commands: Command[] = [evaluate, intents, approve, reject, cancel, prices, halt, resume];

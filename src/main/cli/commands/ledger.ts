@@ -3,16 +3,17 @@ import { accessSync, constants, createReadStream, existsSync, readFileSync, stat
 import { basename } from 'node:path';
 import { IsoDateSchema } from '../../../shared/domain';
 import { groupThousands } from '../../../shared/money';
-import { defaultConfig, formatConfigError, loadConfigFile } from '../../services/config/load';
+import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
 import { ingestLines, streamLines } from '../../services/ledger/ingest';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { jsonText, reportBundle } from '../../services/reports';
+import { bookZone } from '../../services/store/book-zone';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
 
-function loadConfig(file: string | undefined): RiskConfig {
-  if (!file) return defaultConfig();
+function loadConfig(file: string | undefined): RiskConfig | null {
+  if (!file) return null;
   const r = loadConfigFile(file);
   if (!r.ok) throw new UsageError(`config ${file}: ${r.errors.map(formatConfigError).join('; ')}`);
   return r.config;
@@ -49,9 +50,11 @@ const ingest: Command = {
     const source = file === '-' ? 'stdin' : `file:${basename(file)}`;
     const db = openDb(dbFile);
     try {
+      // Fills are dated in the book's own zone; a --config naming another zone is refused.
+      const timezone = bookZone(db, cfg?.account.timezone, `--config ${optionalString(values, 'config')}`);
       db.pragma('wal_autocheckpoint = 20000'); // fewer checkpoints during a bulk ingest; one at the end
       const total = await ingestLines(db, streamLines(input as AsyncIterable<string | Buffer>), {
-        timezone: cfg.account.timezone,
+        timezone,
         source,
         onProgress: (read, t) =>
           io.err(

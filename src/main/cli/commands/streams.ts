@@ -2,6 +2,7 @@
 import { defaultConfig, formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
 import { LedgerConsumer } from '../../services/ledger/consumer';
+import { bookZone } from '../../services/store/book-zone';
 import { openDb } from '../../services/store/db';
 import { connectRedis, redactUrl, validateRedisUrl, waitReady } from '../../services/streams/connection';
 import { StreamConsumer } from '../../services/streams/consumer';
@@ -79,7 +80,7 @@ const consume: Command = {
     }
 
     const db = openDb(file);
-    const ledger = new LedgerConsumer(db, { timezone: config.account.timezone });
+    const ledger = new LedgerConsumer(db, { timezone: bookZone(db, configFile ? config.account.timezone : null, `--config ${configFile}`) });
     const group = groupOpt ?? databaseGroup(db);
     const c = new StreamConsumer({
       db,

@@ -40,6 +40,14 @@ export function violationOf(m: Pick<BandMeasure, 'long_pct' | 'short_pct'>, cfg:
   return { long: breachOf(m.long_pct, cfg.long_pct_range), short: breachOf(m.short_pct, cfg.short_pct_range) };
 }
 
+/** Every classification of the action table's rows that the violation makes (an intent "in its direction"). */
+export function actionsOf(v: BandViolation): Set<Classification> {
+  const out = new Set<Classification>();
+  if (v.long) for (const c of ACTIONS[`long_${v.long}`]) out.add(c);
+  if (v.short) for (const c of ACTIONS[`short_${v.short}`]) out.add(c);
+  return out;
+}
+
 export function isViolated(v: BandViolation): boolean {
   return v.long !== null || v.short !== null;
 }

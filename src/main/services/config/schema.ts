@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../../../shared/calendar';
 import { IsoDateSchema } from '../../../shared/domain';
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+
 const pct = z.number().min(0, 'must be within 0-100').max(100, 'must be within 0-100');
 
 const range = z
@@ -49,6 +51,8 @@ export const RiskConfigSchema = z.strictObject({
         .refine(isValidTimeZone, { message: 'unknown IANA time zone' })
         .default('America/New_York'),
       holidays: z.array(IsoDateSchema).default([]),
+      // The close of the trading day in the account time zone: approved orders are DAY orders and end here.
+      market_close: hhmm.default('16:00'),
     })
     .prefault({}),
   global: z
@@ -69,10 +73,7 @@ export const RiskConfigSchema = z.strictObject({
     .prefault({}),
   reports: z
     .strictObject({
-      eod_time: z
-        .string()
-        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')
-        .default('16:15'),
+      eod_time: hhmm.default('16:15'),
       output_dir: z.string().min(1).nullable().default(null),
     })
     .prefault({}),

@@ -1,7 +1,7 @@
-// Which config the engine runs on. The console passes the ConfigWatcher; the CLI passes the --config file, or else
-// the last valid config an evaluation ran on (kept in app_state so approve/prices use the same equity, cap and
-// time zone), or else the defaults.
-import { defaultConfig, formatConfigError, loadConfigFile } from '../config/load';
+// Which config the engine runs on. The console passes its watched file (services/config/zoned.ts); the CLI passes
+// the --config file, or else the last valid config an evaluation ran on (kept in app_state so approve/prices use
+// the same equity, cap and calendar), or else none: never the defaults.
+import { formatConfigError, loadConfigFile } from '../config/load';
 import { RiskConfigSchema, type RiskConfig } from '../config/schema';
 import type { Db } from '../store/db';
 import { getStateFast as getState, setStateFast as setState } from './stmt';
@@ -46,12 +46,15 @@ export class ConfigFileError extends Error {
   }
 }
 
-/** The CLI's config: the file if given (throws ConfigFileError when invalid), else remembered, else defaults. */
+/** The CLI's config: the file if given (throws ConfigFileError when invalid), else the one this book last ran on. */
 export function cliConfig(db: Db, file: string | undefined): ConfigStateLike {
   if (file) {
     const r = loadConfigFile(file);
     if (!r.ok) throw new ConfigFileError(file, r.errors.map(formatConfigError));
     return { config: r.config, valid: true, messages: [], file };
   }
-  return { config: rememberedConfig(db) ?? defaultConfig(), valid: true, messages: [], file: null };
+  const remembered = rememberedConfig(db);
+  if (remembered) return { config: remembered, valid: true, messages: [], file: null };
+  // Never the defaults: a book that has not run on a config yet gets none (nothing is proposed or approved).
+  return { config: null, valid: false, messages: ['no config: this book has not run on one yet; pass --config C'], file: null };
 }

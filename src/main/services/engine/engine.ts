@@ -3,7 +3,14 @@
 // Controller only in NORMAL with a valid config; owns the intent lifecycle with its append-only audit, turns
 // approvals into orders through a broker, and keeps a cycle log and the band history for the console.
 import { userInfo } from 'node:os';
-import { endOfDateEpoch, isTradingDay, tradingDateOf, type Calendar } from '../../../shared/calendar';
+import {
+  endOfDateEpoch,
+  isTradingDay,
+  localTimeToEpoch,
+  previousTradingDay,
+  tradingDateOf,
+  type Calendar,
+} from '../../../shared/calendar';
 import { parseClassification, type BandStatus, type EngineMode, type IntentStatus } from '../../../shared/domain';
 import type {
   AppStatus,
@@ -17,17 +24,20 @@ import type {
 } from '../../../shared/types';
 import { defaultConfig } from '../config/load';
 import type { RiskConfig } from '../config/schema';
-import { decidingRow, isViolated, proposeIntents, violationOf, openIncreaseGross, type OpenIntent } from '../bands/controller';
+import { actionsOf, decidingRow, isViolated, proposeIntents, violationOf, openIncreaseGross, type OpenIntent } from '../bands/controller';
 import { daysInViolation, endEpisode, openEpisode, startEpisode } from '../bands/episodes';
 import { lttb } from '../../../shared/lttb';
 import { capMicro, measureBand, pctOf, pnlPct, type BandMeasure, type BookPosition } from '../bands/math';
+import { valueBook, type StalePrice, type TickInfo } from '../bands/valuation';
 import { PaperBroker, type Broker, type OrderRequest } from '../execution/broker';
 import { embeddedLedger, type LedgerLink } from '../execution/ledger-link';
-import { readTicks, setTicks, type TickRow } from '../prices/ticks';
+import { readTickInfo, readTicks, setTicks, type TickRow } from '../prices/ticks';
 import { staticPrices, type PriceSource } from '../prices/source';
+import { bookZone } from '../store/book-zone';
 import type { Db } from '../store/db';
+import { dropQueued, outboxHeld, queuedOrders } from '../streams/outbox';
 import { getStateFast as getState, setStateFast as setState } from './stmt';
-import { rememberConfig, type ConfigStateLike } from './config';
+import { rememberConfig, rememberedConfig, type ConfigStateLike } from './config';
 import { Emitter } from './emitter';
 import { nextIntentIds } from './ids';
 import { IntentStore, OPEN_STATUSES, WORKING_STATUSES, type IntentRecord } from './store';
@@ -44,6 +54,8 @@ export interface EngineOptions {
   /** Actor of manual actions when none is given (default: the OS user). */
   actor?: string;
   now?: () => number;
+  /** The book's account time zone (default: the one stored in the database, see store/book-zone). */
+  timezone?: string;
 }
 
 /** One created intent as `bandctl evaluate --json` prints it (SPEC §10). */
@@ -75,6 +87,8 @@ export interface EvaluateResult {
   filled: string[];
   /** The cycle log line of this evaluation. */
   message: string;
+  /** Symbols valued without a fresh truth tick (at an old tick or at average cost). */
+  stale_prices: string[];
 }
 
 export interface EngineEvents {
@@ -99,9 +113,15 @@ interface HaltInfo {
 interface Snapshot {
   state: ConfigStateLike;
   cfg: RiskConfig;
+  /** A config is in force (the file's, or the last valid one while the file is invalid): approvals may run. */
+  usable: boolean;
   cal: Calendar;
   positions: BookPosition[];
+  /** Truth ticks (micro-USD): candidates, limit prices, an increase's cap check. */
   ticks: Map<string, number>;
+  /** The price each exposure figure uses: fresh tick, else old tick, else average cost. */
+  prices: Map<string, number>;
+  stale: StalePrice[];
   measure: BandMeasure;
   cap: bigint;
   mode: EngineMode;
@@ -123,12 +143,18 @@ export function osUser(): string {
 }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** "AAPL (average cost), MSFT (tick of 2024-01-02)", at most ten. */
+function staleText(stale: readonly StalePrice[], zone: string): string {
+  const one = (x: StalePrice) => `${x.symbol} (${x.basis === 'avg-cost' ? 'never priced: average cost' : `tick of ${tradingDateOf(x.since as number, zone)}`})`;
+  return `${stale.slice(0, 10).map(one).join(', ')}${stale.length > 10 ? `, … ${stale.length - 10} more` : ''}`;
+}
 const pct1 = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}%`);
 
 /** The SPEC §10 `evaluate --json` object. */
 export function evaluateJson(
   r: EvaluateResult,
-): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents'> {
+): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents' | 'stale_prices'> {
   return {
     mode: r.mode,
     status: r.status,
@@ -137,6 +163,7 @@ export function evaluateJson(
     gross_pct: round4(r.gross_pct),
     days_in_violation: r.days_in_violation,
     intents: r.intents,
+    stale_prices: r.stale_prices,
   };
 }
 
@@ -154,7 +181,11 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null;
   /** In-memory copies of the book and the ticks, valid while their generation counters are unchanged. */
   private bookCache: { gen: number; positions: BookPosition[] } | null = null;
-  private tickCache: { gen: number; ticks: Map<string, number> } | null = null;
+  private tickCache: { gen: number; ticks: Map<string, TickInfo> } | null = null;
+  /** The config this book last ran on, for display and the calendar while no config is in force (read once). */
+  private remembered: RiskConfig | null | undefined;
+  /** The book's account time zone: every trading date here is a date in it. */
+  readonly zone: string;
   private running = false;
   private readonly st;
 
@@ -165,7 +196,8 @@ export class Engine {
     this.actor = opts.actor ?? osUser();
     this.prices = opts.prices ?? staticPrices;
     this.store = new IntentStore(this.db);
-    this.ledger = opts.ledger ?? embeddedLedger(this.db, () => this.effectiveConfig().account.timezone);
+    this.zone = opts.timezone ?? bookZone(this.db, opts.config().config?.account.timezone);
+    this.ledger = opts.ledger ?? embeddedLedger(this.db, () => this.zone);
     this.broker = opts.broker ?? new PaperBroker(this.db, this.ledger);
     this.st = {
       positions: this.db.prepare('SELECT bucket, symbol, qty, cost_micro FROM positions WHERE qty != 0').raw(),
@@ -180,6 +212,7 @@ export class Engine {
       cycle: this.db.prepare('INSERT INTO engine_cycles (at, mode, status, message) VALUES (?, ?, ?, ?)'),
       cycles: this.db.prepare('SELECT id, at, mode, status, message FROM engine_cycles ORDER BY id DESC LIMIT ?'),
       lastCycle: this.db.prepare('SELECT at FROM engine_cycles ORDER BY id DESC LIMIT 1').pluck(),
+      hasOutbox: !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_outbox'").get(),
       historySince: this.db.prepare(
         'SELECT ts, long_pct, short_pct, gross_pct, status FROM band_history WHERE ts >= ? ORDER BY ts, id',
       ),
@@ -204,8 +237,15 @@ export class Engine {
 
   // ---- reading the book -------------------------------------------------------------------------------------
 
+  /**
+   * The config for figures and the calendar: the one in force, else (a start on an invalid file) the one this book
+   * last ran on, else the defaults. Only the first allows approvals and proposals (Snapshot.usable, controllerOn).
+   */
   private effectiveConfig(): RiskConfig {
-    return this.config().config ?? defaultConfig();
+    const c = this.config().config;
+    if (c) return c;
+    if (this.remembered === undefined) this.remembered = rememberedConfig(this.db);
+    return this.remembered ?? defaultConfig();
   }
 
   /** The book (non-flat positions); shared, read-only. Reloaded when the ledger's generation moves. */
@@ -217,14 +257,22 @@ export class Engine {
     return positions;
   }
 
-  /** Truth ticks; shared, read-only. Reloaded when a tick is written. */
-  private readTicks(): Map<string, number> {
-    if (!this.st.tickGen) return readTicks(this.db);
+  /** Truth ticks with their times; shared, read-only. Reloaded when a tick is written. */
+  private readTickInfo(): Map<string, TickInfo> {
+    if (!this.st.tickGen) return readTickInfo(this.db);
     const gen = this.st.tickGen.get() as number;
     if (this.tickCache && this.tickCache.gen === gen) return this.tickCache.ticks;
-    const ticks = readTicks(this.db);
+    const ticks = readTickInfo(this.db);
     this.tickCache = { gen, ticks };
     return ticks;
+  }
+
+  /** The last truth tick of each symbol (micro-USD), however old: what the console shows beside an intent. */
+  private readTicks(): Map<string, number> {
+    if (!this.st.tickGen) return readTicks(this.db);
+    const m = new Map<string, number>();
+    for (const [sym, t] of this.readTickInfo()) m.set(sym, t.price);
+    return m;
   }
 
   /**
@@ -238,7 +286,7 @@ export class Engine {
       this.tickCache = null;
       return;
     }
-    for (const r of rows) this.tickCache.ticks.set(r.symbol, r.priceMicro);
+    for (const r of rows) this.tickCache.ticks.set(r.symbol, { price: r.priceMicro, ts: r.ts });
     this.tickCache.gen = gen;
   }
 
@@ -268,12 +316,15 @@ export class Engine {
     }
   }
 
-  private snapshot(): Snapshot {
+  private snapshot(now = this.now()): Snapshot {
     const state = this.config();
-    const cfg = state.config ?? defaultConfig();
+    const cfg = this.effectiveConfig();
+    const cal: Calendar = { timezone: this.zone, holidays: cfg.account.holidays };
     const positions = this.readPositions();
-    const ticks = this.readTicks();
-    const measure = measureBand(positions, ticks, cfg.account.equity);
+    // Stale: a tick from before the previous trading day, or none at all (valued at average cost).
+    const freshFrom = localTimeToEpoch(previousTradingDay(tradingDateOf(now, this.zone), cal), '00:00', this.zone);
+    const v = valueBook(positions, this.readTickInfo(), freshFrom);
+    const measure = measureBand(positions, v.prices, cfg.account.equity);
     const cap = capMicro(cfg.account.equity, cfg.global.hard_cap_gross_pct);
     const halt = this.haltInfo();
     const mode: EngineMode = halt ? 'HALTED' : measure.globalGrossMicro > cap ? 'DERISK' : 'NORMAL';
@@ -281,15 +332,23 @@ export class Engine {
     return {
       state,
       cfg,
-      cal: { timezone: cfg.account.timezone, holidays: cfg.account.holidays },
+      usable: state.config !== null,
+      cal,
       positions,
-      ticks,
+      ticks: v.ticks,
+      prices: v.prices,
+      stale: v.stale,
       measure,
       cap,
       mode,
       halt,
       controllerOn,
     };
+  }
+
+  /** Epoch ms of the close of a trading date: approved orders are DAY orders and end there. */
+  closeOf(tradingDate: string): number {
+    return localTimeToEpoch(tradingDate, this.effectiveConfig().account.market_close, this.zone);
   }
 
   private bandStatus(s: Snapshot, violated: boolean, days: number): BandStatus {
@@ -324,9 +383,65 @@ export class Engine {
         if (this.store.transition(r.id, r.status, 'FILLED', 'engine', `filled ${f} of ${r.qty}`, at)) changed.push(r.id);
       } else if (closed.has(r.id)) {
         const why = `order ${r.order_id ?? ''} ${closed.get(r.id)} by execution after ${f} of ${r.qty} filled`;
+        // The execution side closed it: the paper order must not fill later (no event back: it came from there).
+        if (r.order_id) this.broker.cancel([{ intentId: r.id, orderId: r.order_id }], at, { reason: why, notify: false });
         if (this.store.transition(r.id, r.status, 'CANCELED', 'engine', why, at)) changed.push(r.id);
       }
     }
+    return changed;
+  }
+
+  /**
+   * Approved orders are DAY orders: a working order whose trading day has closed (account.market_close in the
+   * account time zone) is canceled at the broker and its intent CANCELED ("day order ended"). Inside a transaction.
+   */
+  private endDayOrders(at: number): string[] {
+    const working = this.store.open().filter((r) => WORKING_STATUSES.includes(r.status));
+    const due = working.filter((r) => at >= this.closeOf(r.trading_date));
+    if (due.length === 0) return [];
+    const filled = this.ledger.filledQty(due.map((r) => r.id));
+    const close = this.effectiveConfig().account.market_close;
+    const changed: string[] = [];
+    for (const r of due) {
+      const f = filled.get(r.id) ?? 0;
+      if (f >= r.qty) {
+        if (this.store.transition(r.id, r.status, 'FILLED', 'engine', `filled ${f} of ${r.qty}`, at)) changed.push(r.id);
+        continue;
+      }
+      const closedAt = this.closeOf(r.trading_date);
+      const why = `day order ended at the close (${close} ${this.zone}) of ${r.trading_date}; filled ${f} of ${r.qty}`;
+      if (r.order_id) this.broker.cancel([{ intentId: r.id, orderId: r.order_id }], closedAt, { reason: why, notify: true });
+      if (this.store.transition(r.id, r.status, 'CANCELED', 'engine', why, Math.max(closedAt, r.updated_at))) changed.push(r.id);
+    }
+    return changed;
+  }
+
+  /** Is there a PENDING intent of an earlier day, or a working order past its close? (Cheap: read paths ask.) */
+  private untidy(now: number): boolean {
+    const today = tradingDateOf(now, this.zone);
+    for (const r of this.store.openUpTo(today)) {
+      if (r.status === 'PENDING' ? r.trading_date < today : now >= this.closeOf(r.trading_date)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Expiry and day-order ends at `now`. Every read path runs it (the queue, status counts, the console, the CLI),
+   * not only evaluate, approve and reject, so nothing of an earlier day is ever shown as PENDING or WORKING.
+   */
+  tidy(now = this.now()): string[] {
+    if (!this.untidy(now)) return [];
+    let changed: string[];
+    this.ledger.run();
+    try {
+      changed = this.db
+        .transaction(() => [...this.expire(tradingDateOf(now, this.zone), now), ...this.syncFills(now), ...this.endDayOrders(now)])
+        .immediate();
+    } catch (e) {
+      this.invalidate();
+      throw e;
+    }
+    if (changed.length) this.events.emit('intents:changed', { ids: changed });
     return changed;
   }
 
@@ -383,11 +498,11 @@ export class Engine {
   }
 
   private evaluateTx(at: number): EvaluateResult {
-    const s = this.snapshot();
+    const s = this.snapshot(at);
     const band = s.cfg.buckets.LT.band_drift;
     const today = tradingDateOf(at, s.cal.timezone);
     const expired = this.expire(today, at);
-    const filled = this.syncFills(at);
+    const filled = [...this.syncFills(at), ...this.endDayOrders(at)];
     const v = violationOf(s.measure, band);
     const violated = isViolated(v);
     let ep = openEpisode(this.db);
@@ -476,7 +591,7 @@ export class Engine {
         log.push('no intent proposed');
       }
     }
-    if (s.measure.missingTicks.length) log.push(`no truth tick for ${s.measure.missingTicks.slice(0, 10).join(', ')}${s.measure.missingTicks.length > 10 ? ', …' : ''} (not valued)`);
+    if (s.stale.length) log.push(`stale prices: ${staleText(s.stale, this.zone)}`);
     if (expired.length) log.push(`expired ${expired.length}`);
     if (superseded.length) log.push(`superseded ${superseded.length}`);
     if (filled.length) log.push(`filled or closed ${filled.length}`);
@@ -513,6 +628,7 @@ export class Engine {
       superseded,
       filled,
       message,
+      stale_prices: s.stale.map((x) => x.symbol),
     };
   }
 
@@ -521,6 +637,8 @@ export class Engine {
     const genBefore = this.st.tickGen ? (this.st.tickGen.get() as number) : null;
     const moved = this.prices.advance?.(this.db, now) ?? [];
     this.patchTicks(genBefore, moved);
+    // Day orders past their close end before the broker looks at the new ticks.
+    this.tidy(now);
     let fills = 0;
     let lastTs: number | null = null;
     if (!this.haltInfo() && this.broker.run) {
@@ -530,7 +648,7 @@ export class Engine {
     }
     const result = this.evaluate(now);
     if (fills) {
-      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.effectiveConfig().account.timezone) });
+      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.zone) });
     }
     return result;
   }
@@ -541,10 +659,13 @@ export class Engine {
     const filledIntents: string[] = [];
     let lastTs: number | null = null;
     const halted = this.haltInfo() !== null;
+    const ended: string[] = [];
     try {
       this.db.transaction(() => {
         for (const row of rows) {
           setTicks(this.db, [row]);
+          // A tick after the close of an order's day finds that order ended, not fillable.
+          ended.push(...this.endDayOrders(row.ts));
           if (!halted && this.broker.run) {
             const r = this.broker.run(Math.max(now, row.ts), new Set([row.symbol]));
             fills += r.fills;
@@ -557,9 +678,11 @@ export class Engine {
       this.invalidate();
       throw e;
     }
+    if (ended.length) this.events.emit('intents:changed', { ids: ended });
     this.sync(now);
+    this.tidy(now);
     if (fills) {
-      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.effectiveConfig().account.timezone) });
+      this.events.emit('fills', { count: fills, date: tradingDateOf(lastTs ?? now, this.zone) });
     }
     this.emitStatus(now);
     return { ticks: rows.length, fills, filled_intents: filledIntents };
@@ -568,7 +691,8 @@ export class Engine {
   // ---- status -----------------------------------------------------------------------------------------------
 
   status(now = this.now()): AppStatus {
-    const s = this.snapshot();
+    this.tidy(now);
+    const s = this.snapshot(now);
     const band = s.cfg.buckets.LT.band_drift;
     const violated = isViolated(violationOf(s.measure, band));
     let days = 0;
@@ -592,8 +716,17 @@ export class Engine {
       stream: { ...this.stream },
       timezone: s.cal.timezone,
       now,
-      config: { valid: s.state.valid, messages: [...s.state.messages], file: s.state.file ?? null },
+      config: {
+        valid: s.state.valid,
+        messages: [...s.state.messages],
+        file: s.state.file ?? null,
+        in_force: s.state.config === null ? 'none' : s.state.valid ? 'file' : 'last-valid',
+      },
       pending_intents: this.store.countPending(),
+      working_intents: this.store.countWorking(),
+      orders_held: s.mode === 'HALTED' ? this.heldOrders() : 0,
+      stale_prices: s.stale.map((x) => x.symbol),
+      market_close: s.cfg.account.market_close,
       last_cycle_at: (this.st.lastCycle.get() as number | undefined) ?? null,
     };
   }
@@ -621,16 +754,34 @@ export class Engine {
   }
 
   resume(actor = this.actor, now = this.now()): AppStatus {
+    const changed: string[] = [];
+    this.ledger.run();
     this.db.transaction(() => {
       if (!this.haltInfo()) return;
+      // Orders held by the HALT go out now only if still valid: their intent still WORKING and its day not closed.
+      changed.push(...this.expire(tradingDateOf(now, this.zone), now), ...this.syncFills(now), ...this.endDayOrders(now));
+      if (this.st.hasOutbox) {
+        for (const q of queuedOrders(this.db)) {
+          const rec = this.store.get(q.intent_id);
+          if (rec && WORKING_STATUSES.includes(rec.status)) continue;
+          dropQueued(this.db, q.id, `not published after the HALT: intent ${q.intent_id} is ${rec?.status ?? 'unknown'}`, now);
+        }
+      }
       setState(this.db, HALT_KEY, '');
       const s = this.snapshot();
       this.st.cycle.run(now, s.mode, s.mode === 'NORMAL' ? 'IN_BAND' : 'SUSPENDED', `resumed by ${actor}; mode ${s.mode}`);
       setState(this.db, MODE_KEY, s.mode);
     })();
+    if (changed.length) this.events.emit('intents:changed', { ids: changed });
     const st = this.status(now);
     this.events.emit('status', st);
     return st;
+  }
+
+  /** Orders the kill switch holds back: queued for the execution service, or paper orders that may not fill. */
+  private heldOrders(): number {
+    const queued = this.st.hasOutbox ? outboxHeld(this.db) : 0;
+    return this.broker.name === 'paper' ? queued + this.store.countWorking() : queued;
   }
 
   isHalted(): boolean {
@@ -666,13 +817,35 @@ export class Engine {
   }
 
   private approveTx(ids: readonly string[], actor: string, now: number, changed: string[]): IntentOutcome[] {
-    const s = this.snapshot();
-    const today = tradingDateOf(now, s.cal.timezone);
+    const today = tradingDateOf(now, this.zone);
+    // What happened since the intents were proposed is settled first: stale ones expire, fills and external
+    // cancels are synced, day orders past their close end.
+    changed.push(...this.expire(today, now), ...this.syncFills(now), ...this.endDayOrders(now));
+    const s = this.snapshot(now);
+    const band = s.cfg.buckets.LT.band_drift;
+    const lot = band.lot_size;
+    const violation = violationOf(s.measure, band);
+    const inDirection = actionsOf(violation);
+    const closeAt = this.closeOf(today);
     // Working increases count against the cap; PENDING ones are not committed and do not.
     const committed = this.openIntents(true);
-    let used = s.measure.globalGrossMicro + openIncreaseGross(committed, s.ticks);
+    let used = s.measure.globalGrossMicro + openIncreaseGross(committed, s.prices);
+    // What each position still has to give: its size less what working decreases of it will take.
+    const held = new Map<string, number>();
+    for (const p of s.positions) held.set(`${p.bucket}\u0000${p.symbol}`, p.qty);
+    const reserved = new Map<string, number>();
+    for (const r of this.store.open()) {
+      if (!WORKING_STATUSES.includes(r.status) || parseClassification(r.classification).effect !== 'DECREASE') continue;
+      const k = `${r.bucket}\u0000${r.symbol}`;
+      const left = r.qty - (this.ledger.filledQty([r.id]).get(r.id) ?? 0);
+      reserved.set(k, (reserved.get(k) ?? 0) + Math.max(0, left));
+    }
     const outcomes = new Map<number, IntentOutcome>();
     const toPlace: { idx: number; rec: IntentRecord }[] = [];
+    const supersede = (idx: number, rec: IntentRecord, why: string) => {
+      if (this.store.transition(rec.id, 'PENDING', 'SUPERSEDED', 'engine', why, now)) changed.push(rec.id);
+      outcomes.set(idx, { id: rec.id, ok: false, status: 'SUPERSEDED', message: `not approved: ${why}; intent ${rec.id} is SUPERSEDED` });
+    };
     ids.forEach((id, idx) => {
       let rec = this.store.get(id);
       if (!rec) {
@@ -695,6 +868,15 @@ export class Engine {
         outcomes.set(idx, { id, ok: false, status: st, message: `intent ${id} is ${st}${extra}; cannot approve` });
         return;
       }
+      if (!s.usable) {
+        outcomes.set(idx, {
+          id,
+          ok: false,
+          status: st,
+          message: `config invalid: ${s.state.messages.join('; ') || 'no valid config'}; nothing is approved until it is valid (intent ${id} stays PENDING)`,
+        });
+        return;
+      }
       if (s.mode === 'HALTED') {
         outcomes.set(idx, {
           id,
@@ -704,10 +886,60 @@ export class Engine {
         });
         return;
       }
-      if (parseClassification(rec.classification).effect === 'INCREASE') {
+      if (now >= closeAt) {
+        outcomes.set(idx, {
+          id,
+          ok: false,
+          status: st,
+          message: `the market closed at ${s.cfg.account.market_close} ${this.zone}: a day order approved now would end at once; intent ${id} stays PENDING until its day ends`,
+        });
+        return;
+      }
+      // The band must still be out in this intent's direction.
+      if (rec.kind === 'BAND' && !inDirection.has(rec.classification)) {
+        const now_ = `LT long ${pct1(s.measure.long_pct)}, short ${pct1(s.measure.short_pct)}`;
+        supersede(idx, rec, isViolated(violation) ? `the band is now out the other way (${now_})` : `the band is back in range (${now_})`);
+        return;
+      }
+      const c = parseClassification(rec.classification);
+      if (c.effect === 'DECREASE') {
+        // A decrease never exceeds the position it decreases, and never flips it.
+        const key = `${rec.bucket}\u0000${rec.symbol}`;
+        const qty = held.get(key) ?? 0;
+        const side = c.direction === 'LONG' ? 1 : -1;
+        if (qty === 0 || Math.sign(qty) !== side) {
+          const now_ = qty === 0 ? 'flat' : `${qty > 0 ? 'long' : 'short'} ${Math.abs(qty)}`;
+          supersede(idx, rec, `${rec.bucket} ${rec.symbol} is ${now_} now: a ${c.direction} decrease has nothing to decrease`);
+          return;
+        }
+        const free = Math.abs(qty) - (reserved.get(key) ?? 0);
+        const fits = Math.floor(Math.max(0, free) / lot) * lot;
+        if (fits <= 0) {
+          outcomes.set(idx, {
+            id,
+            ok: false,
+            status: st,
+            message: `${rec.bucket} ${rec.symbol} holds ${Math.abs(qty)}, all of it already in working decreases: nothing left to decrease; intent ${id} stays PENDING`,
+          });
+          return;
+        }
+        if (fits < rec.qty) {
+          const why = `qty clamped from ${rec.qty} to ${fits} at approval: ${rec.bucket} ${rec.symbol} is ${Math.abs(qty)} now${
+            reserved.get(key) ? ` (${reserved.get(key)} already in working decreases)` : ''
+          }, lot ${lot}`;
+          this.store.clampQty(id, fits, 'engine', why, now);
+          rec = { ...rec, qty: fits };
+        }
+        reserved.set(key, (reserved.get(key) ?? 0) + rec.qty);
+      } else {
         const tick = s.ticks.get(rec.symbol);
         if (tick === undefined) {
-          outcomes.set(idx, { id, ok: false, status: st, message: `no truth tick for ${rec.symbol}: cannot check the hard cap; intent ${id} stays PENDING` });
+          outcomes.set(idx, {
+            id,
+            ok: false,
+            status: st,
+            message: `no truth tick for ${rec.symbol}: cannot check the hard cap; intent ${id} stays PENDING`,
+          });
           return;
         }
         const adds = BigInt(rec.qty) * BigInt(tick);
@@ -757,7 +989,7 @@ export class Engine {
     const why = reason.trim() || 'rejected';
     const outcomes = this.db
       .transaction(() => {
-        const today = tradingDateOf(now, this.effectiveConfig().account.timezone);
+        const today = tradingDateOf(now, this.zone);
         return ids.map((id): IntentOutcome => {
           let rec = this.store.get(id);
           if (!rec) return { id, ok: false, status: null, message: `no intent ${id}` };
@@ -784,9 +1016,55 @@ export class Engine {
     return outcomes;
   }
 
+  /**
+   * Cancels working orders (APPROVED / WORKING intents) at the broker, each independently, with the reason in the
+   * audit: `ids`, or every working one with 'all'. A PENDING intent is rejected, not canceled.
+   */
+  cancel(ids: readonly string[] | 'all', actor = this.actor, reason = 'canceled', now = this.now()): IntentOutcome[] {
+    const changed: string[] = [];
+    const why = reason.trim() || 'canceled';
+    this.ledger.run();
+    let outcomes: IntentOutcome[];
+    try {
+      outcomes = this.db
+        .transaction(() => {
+          changed.push(...this.syncFills(now), ...this.endDayOrders(now));
+          const targets = ids === 'all' ? this.store.open().filter((r) => WORKING_STATUSES.includes(r.status)).map((r) => r.id) : ids;
+          const filled = this.ledger.filledQty([...targets]);
+          return targets.map((id): IntentOutcome => {
+            const rec = this.store.get(id);
+            if (!rec) return { id, ok: false, status: null, message: `no intent ${id}` };
+            if (rec.status === 'CANCELED') return { id, ok: true, status: 'CANCELED', message: `intent ${id} is already CANCELED` };
+            if (rec.status === 'PENDING') {
+              return { id, ok: false, status: 'PENDING', message: `intent ${id} is PENDING: no order to cancel (reject it instead)` };
+            }
+            if (!WORKING_STATUSES.includes(rec.status)) {
+              return { id, ok: false, status: rec.status, message: `intent ${id} is ${rec.status}; nothing to cancel` };
+            }
+            const f = filled.get(id) ?? 0;
+            const text = `canceled by ${actor}: ${why}; filled ${f} of ${rec.qty}`;
+            if (rec.order_id) this.broker.cancel([{ intentId: id, orderId: rec.order_id }], now, { reason: text, notify: true });
+            this.store.transition(id, rec.status, 'CANCELED', actor, text, now);
+            changed.push(id);
+            return { id, ok: true, status: 'CANCELED', message: text };
+          });
+        })
+        .immediate();
+    } catch (e) {
+      this.invalidate();
+      throw e;
+    }
+    if (changed.length) {
+      this.events.emit('intents:changed', { ids: changed });
+      this.emitStatus(now);
+    }
+    return outcomes;
+  }
+
   // ---- queries for the console ------------------------------------------------------------------------------
 
-  listIntents(status: IntentStatus | 'OPEN' | 'ALL' = 'PENDING', limit = 10_000): IntentView[] {
+  listIntents(status: IntentStatus | 'OPEN' | 'ALL' = 'PENDING', limit = 10_000, now = this.now()): IntentView[] {
+    this.tidy(now);
     const recs = this.store.list(status, limit);
     if (recs.length === 0) return [];
     const ticks = this.readTicks();
@@ -845,7 +1123,7 @@ export class Engine {
       }
       p.qty += r.side === 'BUY' ? r.qty : -r.qty;
     }
-    const m = measureBand(book, this.readTicks(), cfg.account.equity);
+    const m = measureBand(book, this.snapshot().prices, cfg.account.equity);
     return { long_pct: m.long_pct, short_pct: m.short_pct, gross_pct: m.gross_pct };
   }
 
@@ -895,6 +1173,6 @@ export class Engine {
 
   /** Epoch ms when PENDING intents of a trading date expire. */
   expiresAt(tradingDate: string): number {
-    return endOfDateEpoch(tradingDate, this.effectiveConfig().account.timezone);
+    return endOfDateEpoch(tradingDate, this.zone);
   }
 }

@@ -52,6 +52,10 @@ export class IntentStore {
       ),
       all: db.prepare(`SELECT ${COLS} FROM intents ORDER BY id DESC LIMIT ?`),
       stalePending: db.prepare(`SELECT ${COLS} FROM intents WHERE status = 'PENDING' AND trading_date < ? ORDER BY id`),
+      openUpTo: db.prepare(
+        `SELECT ${COLS} FROM intents WHERE status IN ('PENDING','APPROVED','WORKING') AND trading_date <= ? ORDER BY id`,
+      ),
+      setQty: db.prepare("UPDATE intents SET qty = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'"),
       auditAll: db.prepare(
         'SELECT id, intent_id, from_status, to_status, actor, at, reason FROM intent_audit ORDER BY id DESC LIMIT ?',
       ),
@@ -59,6 +63,7 @@ export class IntentStore {
         'SELECT id, intent_id, from_status, to_status, actor, at, reason FROM intent_audit WHERE intent_id = ? ORDER BY id LIMIT ?',
       ),
       countPending: db.prepare("SELECT COUNT(*) FROM intents WHERE status = 'PENDING'").pluck(),
+      countWorking: db.prepare("SELECT COUNT(*) FROM intents WHERE status IN ('APPROVED','WORKING')").pluck(),
     };
   }
 
@@ -107,12 +112,31 @@ export class IntentStore {
     return this.st.open.all() as IntentRecord[];
   }
 
+  /** Open intents of a trading date up to `date` (read paths check them for expiry and day-order ends). */
+  openUpTo(date: string): IntentRecord[] {
+    return this.st.openUpTo.all(date) as IntentRecord[];
+  }
+
+  /**
+   * Lowers a PENDING intent's quantity (approval clamps a decrease to the position), with an audit row that says
+   * so (from and to PENDING: the status does not change, the order it will become does).
+   */
+  clampQty(id: string, qty: number, actor: string, reason: string, at: number): boolean {
+    if (this.st.setQty.run(qty, at, id).changes !== 1) return false;
+    this.st.audit.run(id, 'PENDING', 'PENDING', actor, at, reason);
+    return true;
+  }
+
   stalePending(today: string): IntentRecord[] {
     return this.st.stalePending.all(today) as IntentRecord[];
   }
 
   countPending(): number {
     return this.st.countPending.get() as number;
+  }
+
+  countWorking(): number {
+    return this.st.countWorking.get() as number;
   }
 
   list(status: IntentStatus | 'OPEN' | 'ALL', limit: number): IntentRecord[] {

@@ -24,9 +24,21 @@ export interface FillReport {
   lastTs: number | null;
 }
 
+export interface CancelRequest {
+  intentId: string;
+  orderId: string;
+}
+
 export interface Broker {
   /** Shown in status and audit: `paper`, `redis`. */
   readonly name: string;
+  /**
+   * Ends working orders, inside the caller's transaction. `notify`: tell the execution side (the paper broker
+   * writes a CANCELED order event into the ledger's log; the Redis bridge queues a cancel request for ev.intents).
+   * Without it the order is only closed here, because the execution side already closed it (its CANCELED or
+   * REJECTED event is what asked for this).
+   */
+  cancel(orders: readonly CancelRequest[], now: number, opts: { reason: string; notify: boolean }): void;
   /**
    * Places orders for approved intents at `now`; returns their order ids in the same order. Called inside the
    * caller's transaction: throwing rolls the approval back.
@@ -90,6 +102,14 @@ export class PaperBroker implements Broker {
         `UPDATE paper_orders SET filled_qty = qty, status = 'FILLED', updated_at = ?, event_seq = event_seq + 1
          WHERE order_id = ? AND status = 'WORKING'`,
       ),
+      one: db.prepare(
+        `SELECT order_id, intent_id, symbol, classification, side, qty, order_type, limit_micro, filled_qty, created_at,
+                event_seq FROM paper_orders WHERE order_id = ? AND status = 'WORKING'`,
+      ),
+      cancel: db.prepare(
+        `UPDATE paper_orders SET status = 'CANCELED', updated_at = ?, event_seq = event_seq + 1
+         WHERE order_id = ? AND status = 'WORKING'`,
+      ),
     };
   }
 
@@ -135,6 +155,20 @@ export class PaperBroker implements Broker {
       this.ledger.append(raws, 'paper');
     })();
     return ids;
+  }
+
+  cancel(orders: readonly CancelRequest[], now: number, opts: { reason: string; notify: boolean }): void {
+    const raws: string[] = [];
+    this.db.transaction(() => {
+      for (const r of orders) {
+        const o = this.st.one.get(r.orderId) as PaperOrder | undefined;
+        if (!o || this.st.cancel.run(now, r.orderId).changes !== 1) continue;
+        if (opts.notify) {
+          raws.push(this.event(o, o.event_seq + 1, 'CANCELED', Math.max(now, o.created_at), { leaves_qty: o.qty - o.filled_qty, reason: opts.reason }));
+        }
+      }
+      if (raws.length) this.ledger.append(raws, 'paper');
+    })();
   }
 
   run(now: number, symbols?: ReadonlySet<string>): FillReport {

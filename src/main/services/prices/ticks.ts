@@ -17,6 +17,15 @@ export function readTicks(db: Db): Map<string, number> {
   return m;
 }
 
+/** symbol -> price (micro-USD) and time of its last tick. */
+export function readTickInfo(db: Db): Map<string, { price: number; ts: number }> {
+  const m = new Map<string, { price: number; ts: number }>();
+  for (const r of db.prepare('SELECT symbol, price_micro, ts FROM ticks').raw().iterate() as Iterable<[string, number, number]>) {
+    m.set(r[0], { price: Number.isInteger(r[1]) ? r[1] : Math.round(r[1]), ts: r[2] });
+  }
+  return m;
+}
+
 export function readTickRows(db: Db): TickRow[] {
   return (
     db.prepare('SELECT symbol, price_micro, ts, source FROM ticks ORDER BY symbol').all() as {

@@ -10,7 +10,7 @@ export type Db = Database.Database;
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'NEWER_SCHEMA' | 'CORRUPT' | 'OPEN_FAILED' | 'MIGRATION_FAILED',
+    readonly code: 'NEWER_SCHEMA' | 'CORRUPT' | 'OPEN_FAILED' | 'MIGRATION_FAILED' | 'ZONE_MISMATCH',
   ) {
     super(message);
     this.name = 'StoreError';

@@ -5,7 +5,7 @@
 // repeated after a crash or a lost reply never adds a second entry. A Redis outage only delays publication.
 import type { Redis } from 'ioredis';
 import type { StreamStatus } from '../../../shared/types';
-import { orderIdFor, type Broker, type OrderRequest } from '../execution/broker';
+import { orderIdFor, type Broker, type CancelRequest, type OrderRequest } from '../execution/broker';
 import type { Db } from '../store/db';
 import { connectRedis } from './connection';
 
@@ -40,6 +40,12 @@ export function orderFields(o: OrderRequest, orderId: string, now: number): stri
   return f;
 }
 
+/** The engine's kill switch, as stored (app_state engine.halted: non-empty while HALTED). */
+export function isHalted(db: Db): boolean {
+  const v = db.prepare("SELECT value FROM app_state WHERE key = 'engine.halted'").pluck().get() as string | undefined;
+  return !!v;
+}
+
 export interface OutboxRow {
   id: number;
   stream: string;
@@ -50,6 +56,9 @@ export interface OutboxRow {
   last_error: string | null;
   sent_at: number | null;
   entry_id: string | null;
+  kind: 'order' | 'cancel';
+  dropped_at: number | null;
+  drop_reason: string | null;
 }
 
 /** Writes orders to the outbox; run it inside the caller's transaction. Returns how many were new. */
@@ -66,8 +75,51 @@ export function enqueueOrders(db: Db, stream: string, orders: readonly OrderRequ
   return n;
 }
 
+/** Cancel requests for orders already published (or queued): `action: cancel` entries on the intents stream. */
+export function enqueueCancels(db: Db, stream: string, orders: readonly CancelRequest[], now: number, reason: string): number {
+  const ins = db.prepare(
+    `INSERT INTO stream_outbox (stream, idem_key, payload, created_at, kind) VALUES (?, ?, ?, ?, 'cancel')
+     ON CONFLICT (stream, idem_key) DO NOTHING`,
+  );
+  let n = 0;
+  for (const o of orders) {
+    const key = `cancel:${o.intentId}`;
+    const fields = [
+      'idempotency_key', key,
+      'action', 'cancel',
+      'intent_id', o.intentId,
+      'order_id', o.orderId,
+      'reason', reason,
+      'canceled_at', new Date(now).toISOString(),
+      'source', 'band-console',
+    ];
+    n += ins.run(stream, key, JSON.stringify(fields), now).changes;
+  }
+  return n;
+}
+
 export function outboxPending(db: Db): number {
-  return db.prepare('SELECT COUNT(*) FROM stream_outbox WHERE sent_at IS NULL').pluck().get() as number;
+  return db.prepare('SELECT COUNT(*) FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL').pluck().get() as number;
+}
+
+/** Orders queued but held back by the kill switch (HALTED): published on resume if still valid. */
+export function outboxHeld(db: Db): number {
+  return db
+    .prepare("SELECT COUNT(*) FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND kind = 'order'")
+    .pluck()
+    .get() as number;
+}
+
+/** The queued, unsent order rows (for the check on resume). */
+export function queuedOrders(db: Db): { id: number; intent_id: string }[] {
+  return db
+    .prepare("SELECT id, idem_key AS intent_id FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND kind = 'order' ORDER BY id")
+    .all() as { id: number; intent_id: string }[];
+}
+
+/** Keeps an unsent row, with why, instead of publishing it. */
+export function dropQueued(db: Db, id: number, reason: string, now: number): void {
+  db.prepare('UPDATE stream_outbox SET dropped_at = ?, drop_reason = ? WHERE id = ? AND sent_at IS NULL').run(now, reason, id);
 }
 
 /** The Broker of the Redis bridge: orders go to the outbox (this transaction) and then to the intents stream. */
@@ -85,6 +137,17 @@ export class RedisBroker implements Broker {
     enqueueOrders(this.db, this.stream, orders, now);
     if (this.onEnqueued) queueMicrotask(this.onEnqueued);
     return orders.map((o) => orderIdFor(o.intentId));
+  }
+
+  cancel(orders: readonly CancelRequest[], now: number, opts: { reason: string; notify: boolean }): void {
+    if (!opts.notify || orders.length === 0) return;
+    // An order still queued (never published) is dropped rather than published and then canceled.
+    const drop = this.db.prepare(
+      "UPDATE stream_outbox SET dropped_at = ?, drop_reason = ? WHERE stream = ? AND idem_key = ? AND kind = 'order' AND sent_at IS NULL AND dropped_at IS NULL",
+    );
+    const published = orders.filter((o) => drop.run(now, opts.reason, this.stream, o.intentId).changes === 0);
+    enqueueCancels(this.db, this.stream, published, now, opts.reason);
+    if (this.onEnqueued) queueMicrotask(this.onEnqueued);
   }
 }
 
@@ -132,8 +195,13 @@ export class OutboxPublisher {
     const r = this.redis;
     if (!r) throw new Error('publisher not started');
     const { db } = this.o;
+    // While HALTED no order is sent: order rows wait (held) and are checked again on resume; cancels still go out,
+    // since they only take risk off.
+    const halted = isHalted(db);
     const rows = db
-      .prepare('SELECT * FROM stream_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?')
+      .prepare(
+        `SELECT * FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL ${halted ? "AND kind = 'cancel'" : ''} ORDER BY id LIMIT ?`,
+      )
       .all(this.o.batch ?? 200) as OutboxRow[];
     const done: { idem_key: string; entry_id: string }[] = [];
     const mark = db.prepare('UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1 WHERE id = ?');
