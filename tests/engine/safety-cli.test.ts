@@ -1,0 +1,108 @@
+// The safety rules through the real bandctl (a subprocess) and the console's services: one time zone per book,
+// `bandctl cancel`, and a console started on an invalid config.
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/main/api/create';
+import { bandctl, type Cli } from './cli';
+import { tempDir } from './helpers';
+
+const CFG = join(__dirname, '../../resources/config/risk_rules.yaml');
+let cli: Cli;
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  cli = bandctl();
+  tmp = tempDir('engine-safety-cli-');
+});
+afterAll(() => {
+  cli.cleanup();
+  tmp.cleanup();
+});
+
+function configIn(zone: string, name: string, edit: (y: string) => string = (y) => y): string {
+  const file = join(tmp.dir, name);
+  writeFileSync(file, edit(readFileSync(CFG, 'utf8').replace('timezone: America/New_York', `timezone: ${zone}`)));
+  return file;
+}
+
+const fill = (id: string, ts: string) =>
+  `${JSON.stringify({ event_id: id, order_id: `o-${id}`, ts, symbol: 'AAPL', classification: 'LT_LONG_INCREASE', side: 'BUY', event_type: 'FILL', fill_qty: 10, fill_price: 100 })}\n`;
+
+describe('one time zone per book', () => {
+  it('init stores the zone; every process dates fills in it; one configured with another zone is refused (exit 2, one line)', () => {
+    const db = join(tmp.dir, 'london.db');
+    const london = configIn('Europe/London', 'london.yaml');
+    expect(JSON.parse(cli.ok(['init', '--db', db, '--config', london]))).toMatchObject({ timezone: 'Europe/London' });
+    // 00:30 in London on the 16th is 19:30 in New York on the 15th: the book's zone decides the trading date
+    expect(JSON.parse(cli.ok(['ingest', '--db', db, '-'], fill('f1', '2024-01-16T00:30:00Z')))).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(cli.ok(['report', '--db', db, '--date', '2024-01-16', '--format', 'json'])).totals.total_count_fills).toBe(1);
+    expect(JSON.parse(cli.ok(['report', '--db', db, '--date', '2024-01-15', '--format', 'json'])).totals.total_count_fills).toBe(0);
+
+    const ny = configIn('America/New_York', 'ny.yaml');
+    for (const args of [
+      ['ingest', '--db', db, '--config', ny, '-'],
+      ['evaluate', '--db', db, '--config', ny],
+      ['approve', '--db', db, '--config', ny, 'i-x'],
+    ]) {
+      const r = cli.run(args, fill('f2', '2024-01-16T00:31:00Z'));
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `bandctl: database ${db} keeps its book in account time zone Europe/London, but --config ${ny} says America/New_York: one book has one time zone (it dates every fill, trading day and expiry); set account.timezone: Europe/London or use another database`,
+      ]);
+    }
+    // nothing of the refused ingest was applied
+    expect(JSON.parse(cli.ok(['report', '--db', db, '--date', '2024-01-16', '--format', 'json'])).totals.total_count_fills).toBe(1);
+  });
+
+  it('a book from before the rule takes the zone of the first process that opens it', () => {
+    const db = join(tmp.dir, 'old.db');
+    cli.ok(['init', '--db', db]);
+    const raw = new Database(db);
+    raw.prepare("DELETE FROM app_state WHERE key = 'account.timezone'").run(); // as a book from an earlier version
+    raw.close();
+    cli.ok(['ingest', '--db', db, '--config', configIn('Europe/London', 'first.yaml'), '-'], fill('g1', '2024-01-16T00:30:00Z'));
+    expect(JSON.parse(cli.ok(['init', '--db', db]))).toMatchObject({ timezone: 'Europe/London' });
+  });
+
+  it('the console on a config of another zone: suspended, with the reason, approvals refused; never a crash', async () => {
+    const db = join(tmp.dir, 'console.db');
+    cli.ok(['init', '--db', db, '--demo']);
+    const cfg = configIn('Asia/Tokyo', 'tokyo.yaml');
+    const s = await createServices(db, cfg, { cycles: false, prices: 'static', watchMs: 0, ledgerWorkerFile: null, backups: false });
+    try {
+      const st = s.engine.status();
+      expect(st.timezone).toBe('America/New_York');
+      expect(st.status).toBe('SUSPENDED');
+      expect(st.config).toMatchObject({ valid: false, in_force: 'none' });
+      expect(st.config.messages[0]).toMatch(/^account\.timezone: database .* keeps its book in account time zone America\/New_York, but .*tokyo\.yaml says Asia\/Tokyo/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bandctl cancel', () => {
+  it('cancels working orders by id or --all, with the reason in the audit; a PENDING one is for reject', () => {
+    const db = join(tmp.dir, 'cancel.db');
+    const cfg = join(tmp.dir, 'fast.yaml');
+    copyFileSync(CFG, cfg);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('tolerance_days: 2', 'tolerance_days: 0'));
+    cli.ok(['init', '--db', db, '--demo', '--config', cfg]);
+    const ev = JSON.parse(cli.ok(['evaluate', '--db', db, '--config', cfg, '--as-of', '2024-01-10T10:00:00-05:00', '--json']));
+    const [a, b, c] = ev.intents.map((i: { id: string }) => i.id);
+    cli.ok(['approve', '--db', db, '--as-of', '2024-01-10T10:01:00-05:00', a, b]);
+    const r = cli.run(['cancel', '--db', db, '--as-of', '2024-01-10T10:02:00-05:00', '--reason', 'price moved', a, c]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(new RegExp(`^${a}: CANCELED - canceled by \\S+: price moved; filled 0 of \\d+\\n$`));
+    expect(r.stderr).toBe(`bandctl: ${c}: intent ${c} is PENDING: no order to cancel (reject it instead)\n`);
+    expect(cli.ok(['cancel', '--db', db, '--as-of', '2024-01-10T10:03:00-05:00', '--all'])).toMatch(new RegExp(`^${b}: CANCELED - canceled by \\S+: canceled by trader; filled 0 of \\d+\\n$`));
+    expect(cli.ok(['cancel', '--db', db, '--as-of', '2024-01-10T10:04:00-05:00', '--all'])).toBe('no working orders\n');
+    const usage = cli.run(['cancel', '--db', db]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^bandctl: give the intent ids to cancel, or --all; usage: bandctl cancel /);
+    const both = cli.run(['cancel', '--db', db, '--all', a]);
+    expect(both.stderr).toBe('bandctl: give intent ids or --all, not both\n');
+  });
+});
