@@ -50,7 +50,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
   // One time zone per book: a config naming another zone than the book's is an invalid config for this book (the
   // controller stays suspended with the reason on screen), never a crash and never a second zone.
   const first = watcher.current();
-  const zone = bookZone(db, first.valid && first.config && (storedZone(db) === null) ? first.config.account.timezone : null);
+  const zone = bookZone(db, storedZone(db) === null && first.valid ? first.config?.account.timezone : null);
   const config = new ZonedConfig(watcher, db, zone);
   const events = new EventHub();
   // With streams.redis_url set, the ledger also consumes ev.orders as a consumer group, approvals go out on
@@ -65,6 +65,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
   const prices: PriceSource = streams.prices ?? (opts.prices === 'static' ? staticPrices : new RandomWalkSimulator());
   const engine = new Engine({
     db,
+    timezone: zone,
     config: () => config.current(),
     prices,
     broker: streams.broker,
@@ -76,6 +77,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     dbFile,
     reportsDir: opts.reportsDir ?? join(dirname(resolve(dbFile)), 'reports'),
     config: () => config.current().config,
+    timezone: zone,
     now: () => engine.now(),
     workerFile: opts.ledgerWorkerFile,
     nativeBinding: opts.nativeBinding,

@@ -27,6 +27,8 @@ export interface LedgerAccessOptions {
   /** Where EOD files go when the config says `output_dir: null`. */
   reportsDir: string;
   config: () => RiskConfig | null;
+  /** The book's account time zone: the worker dates fills in it. */
+  timezone: string;
   now: () => number;
   /**
    * The ledger worker's entry: omitted = the worker module itself (tsx, vitest); null = no worker thread (the
@@ -70,7 +72,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
       if (opts.workerFile !== null && opts.dbFile !== ':memory:' && (opts.workerFile === undefined || existsSync(opts.workerFile))) {
         try {
           worker = startLedgerWorker(opts.dbFile, {
-            timezone: opts.config()?.account.timezone ?? 'America/New_York',
+            timezone: opts.timezone,
             workerFile: opts.workerFile ?? undefined,
             nativeBinding: opts.nativeBinding,
           });
