@@ -54,6 +54,22 @@ function withEngine<T>(
   }
 }
 
+/** --reason for the audit trail: not empty, at most 500 characters (as the console's dialogs). */
+function reasonOption(values: Record<string, unknown>, fallback: string): string {
+  const reason = optionalString(values, 'reason') ?? fallback;
+  if (reason.trim() === '') throw new UsageError('--reason must not be empty');
+  if (reason.length > 500) throw new UsageError('--reason must be at most 500 characters');
+  return reason;
+}
+
+/** The options every queue command takes (the config for the book, the time it acts at, JSON output). */
+const QUEUE_OPTIONS = {
+  db: { type: 'string' },
+  config: { type: 'string' },
+  'as-of': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 const f2 = (x: number | null) => (x === null ? '-' : x.toFixed(2));
 
 function printEvaluation(io: Io, r: EvaluateResult): void {
@@ -77,7 +93,7 @@ const evaluate: Command = {
   name: 'evaluate',
   usage: 'evaluate --db F --config C [--as-of ISO] [--json]',
   summary: 'one engine cycle at that time (default now) over the stored ticks; prints the band and new intents',
-  options: { db: { type: 'string' }, config: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+  options: QUEUE_OPTIONS,
   run({ values, io }) {
     return withEngine(values, this.usage, (engine, _cfg, now) => {
       const r = engine.evaluate(now);
@@ -120,14 +136,7 @@ const intents: Command = {
   name: 'intents',
   usage: 'intents --db F [--status S] [--limit N] [--as-of ISO] [--json]',
   summary: `the intent queue (S: ${STATUS_CHOICES.join('|')}; default PENDING); what expired or ended by then is shown so`,
-  options: {
-    db: { type: 'string' },
-    status: { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-    config: { type: 'string' },
-    'as-of': { type: 'string' },
-  },
+  options: { ...QUEUE_OPTIONS, status: { type: 'string' }, limit: { type: 'string' } },
   run({ values, io }) {
     const status = (optionalString(values, 'status') ?? 'PENDING').toUpperCase();
     if (!(STATUS_CHOICES as readonly string[]).includes(status)) {
@@ -162,7 +171,7 @@ const approve: Command = {
   name: 'approve',
   usage: 'approve --db F [--config C] [--as-of ISO] [--json] ID…',
   summary: 'approve intents: each becomes an order (paper broker, or ev.intents when streams.redis_url is set); idempotent',
-  options: { db: { type: 'string' }, config: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+  options: QUEUE_OPTIONS,
   positionals: [1, 100_000],
   run({ values, positionals, io }) {
     return withEngine(values, this.usage, (engine, _cfg, now) => {
@@ -177,18 +186,10 @@ const reject: Command = {
   name: 'reject',
   usage: 'reject --db F [--reason R] [--as-of ISO] [--json] ID…',
   summary: 'reject pending intents, with a reason in the audit trail',
-  options: {
-    db: { type: 'string' },
-    config: { type: 'string' },
-    reason: { type: 'string' },
-    'as-of': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: { ...QUEUE_OPTIONS, reason: { type: 'string' } },
   positionals: [1, 100_000],
   run({ values, positionals, io }) {
-    const reason = optionalString(values, 'reason') ?? 'rejected by trader';
-    if (reason.trim() === '') throw new UsageError('--reason must not be empty');
-    if (reason.length > 500) throw new UsageError('--reason must be at most 500 characters');
+    const reason = reasonOption(values, 'rejected by trader');
     return withEngine(values, this.usage, (engine, _cfg, now) =>
       printOutcomes(io, engine.reject(positionals, engine.actor, reason, now), values.json === true),
     );
@@ -236,19 +237,10 @@ const cancel: Command = {
   name: 'cancel',
   usage: 'cancel --db F [--reason R] [--as-of ISO] [--json] (ID… | --all)',
   summary: 'cancel working orders (APPROVED/WORKING intents) at the broker, with a reason in the audit trail',
-  options: {
-    db: { type: 'string' },
-    config: { type: 'string' },
-    reason: { type: 'string' },
-    all: { type: 'boolean' },
-    'as-of': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: { ...QUEUE_OPTIONS, reason: { type: 'string' }, all: { type: 'boolean' } },
   positionals: [0, 100_000],
   run({ values, positionals, io }) {
-    const reason = optionalString(values, 'reason') ?? 'canceled by trader';
-    if (reason.trim() === '') throw new UsageError('--reason must not be empty');
-    if (reason.length > 500) throw new UsageError('--reason must be at most 500 characters');
+    const reason = reasonOption(values, 'canceled by trader');
     if (values.all && positionals.length) throw new UsageError('give intent ids or --all, not both');
     if (!values.all && positionals.length === 0) throw new UsageError(`give the intent ids to cancel, or --all; usage: bandctl ${this.usage}`);
     return withEngine(values, this.usage, (engine, _cfg, now) => {
