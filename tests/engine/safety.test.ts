@@ -158,6 +158,48 @@ describe('approval re-validates each intent against the book of that moment', ()
     expect(o.message).toMatch(/^hard cap: approving \S+ would take gross to 5\d\.\d\d% > 50\.0% at current ticks; it stays PENDING$/);
   });
 
+  it('a position under one lot is closed whole, not refused', () => {
+    setBook(db, [
+      { symbol: 'AAA', qty: 5, avg: 100, tick: 120 },
+      { symbol: 'ZZZ', qty: 20_000, avg: 100, tick: 100 },
+      { symbol: 'SSS', qty: -5_000, avg: 100, tick: 100 },
+    ]);
+    const e = engineAt(makeConfig({ band: { ...ONE_AT_A_TIME, lot_size: 10 } }), { now: 0 });
+    const [i] = e.evaluate(NY('2024-01-10T10:00:00')).intents;
+    expect(i).toMatchObject({ symbol: 'AAA', qty: 5 });
+    expect(e.approve([i.id], 'alice', NY('2024-01-10T10:01:00'))[0]).toMatchObject({ ok: true, status: 'WORKING' });
+  });
+
+  it('an increase on a position now on the other side is SUPERSEDED: it would go through zero', () => {
+    // short too high: the shorts are not PnL-acceptable, so LT_LONG_INCREASE BUY LLL is proposed
+    setBook(db, [
+      { symbol: 'LLL', qty: 1_000, avg: 100, tick: 100 },
+      { symbol: 'SSS', qty: -3_000, avg: 100, tick: 110 },
+    ]);
+    const e = engineAt(makeConfig({ band: ONE_AT_A_TIME }), { now: 0 });
+    const [i] = e.evaluate(NY('2024-01-10T10:00:00')).intents;
+    expect(i).toMatchObject({ classification: 'LT_LONG_INCREASE', symbol: 'LLL' });
+    external({ symbol: 'LLL', classification: 'LT_LONG_DECREASE', side: 'SELL', qty: 1_010, price: 100, ts: NY('2024-01-10T10:01:00') });
+    const [o] = e.approve([i.id], 'alice', NY('2024-01-10T10:02:00'));
+    expect(o.status).toBe('SUPERSEDED');
+    expect(o.message).toContain('LT LLL is short 10 now: a LONG increase would go through zero');
+  });
+
+  it('the position moves after the approval: the fill stops at zero, the rest of the order is canceled', () => {
+    const { e, id } = proposeAAA();
+    expect(e.approve([id], 'alice', NY('2024-01-10T10:01:00'))[0].status).toBe('WORKING');
+    // 990 of the 1,000 are sold elsewhere while the SELL 20 works
+    external({ symbol: 'AAA', classification: 'LT_LONG_DECREASE', side: 'SELL', qty: 990, price: 121, ts: NY('2024-01-10T10:30:00') });
+    const r = e.applyTicks([{ symbol: 'AAA', priceMicro: 125_000_000, ts: NY('2024-01-10T11:00:00'), source: 'test' }], NY('2024-01-10T11:00:00'));
+    expect(r.fills).toBe(1);
+    expect(qtyOf('AAA')).toBe(0);
+    expect(db.prepare('SELECT event_type FROM order_events WHERE intent_id = ? ORDER BY id').pluck().all(id)).toEqual(['NEW', 'ACK', 'CANCELED']); // and the PARTIAL_FILL in fills:
+    expect(db.prepare('SELECT SUM(qty) FROM fills WHERE intent_id = ?').pluck().get(id)).toBe(10);
+    const [rec] = e.listIntents('CANCELED', 10, NY('2024-01-10T11:00:00'));
+    expect(rec).toMatchObject({ id, filled_qty: 10 });
+    expect(e.audit(id, 10).at(-1)!.reason).toMatch(/CANCELED by execution after 10 of 20 filled$/);
+  });
+
   it('an intent of an earlier trading day is EXPIRED: in approve, and in every read path without an evaluation', () => {
     const { e, id } = proposeAAA();
     expect(e.listIntents('PENDING', 100, NY('2024-01-10T23:59:59.999')).map((x) => x.id)).toEqual([id]);

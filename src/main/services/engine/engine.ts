@@ -29,7 +29,7 @@ import { daysInViolation, endEpisode, openEpisode, startEpisode } from '../bands
 import { lttb } from '../../../shared/lttb';
 import { capMicro, measureBand, pctOf, pnlPct, type BandMeasure, type BookPosition } from '../bands/math';
 import { valueBook, type StalePrice, type TickInfo } from '../bands/valuation';
-import { PaperBroker, type Broker, type OrderRequest } from '../execution/broker';
+import { PaperBroker, type Broker, type OrderRequest, type PositionOf } from '../execution/broker';
 import { embeddedLedger, type LedgerLink } from '../execution/ledger-link';
 import { readTickInfo, readTicks, setTicks, type TickRow } from '../prices/ticks';
 import { staticPrices, type PriceSource } from '../prices/source';
@@ -212,6 +212,7 @@ export class Engine {
       cycle: this.db.prepare('INSERT INTO engine_cycles (at, mode, status, message) VALUES (?, ?, ?, ?)'),
       cycles: this.db.prepare('SELECT id, at, mode, status, message FROM engine_cycles ORDER BY id DESC LIMIT ?'),
       lastCycle: this.db.prepare('SELECT at FROM engine_cycles ORDER BY id DESC LIMIT 1').pluck(),
+      position: this.db.prepare('SELECT qty FROM positions WHERE bucket = ? AND symbol = ?').pluck(),
       hasOutbox: !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_outbox'").get(),
       historySince: this.db.prepare(
         'SELECT ts, long_pct, short_pct, gross_pct, status FROM band_history WHERE ts >= ? ORDER BY ts, id',
@@ -642,7 +643,9 @@ export class Engine {
     let fills = 0;
     let lastTs: number | null = null;
     if (!this.haltInfo() && this.broker.run) {
-      const r = this.broker.run(now, moved.length ? new Set(moved.map((t) => t.symbol)) : undefined);
+      // The broker fills against the book as it stands, fills from outside included.
+      this.ledger.run();
+      const r = this.broker.run(now, moved.length ? new Set(moved.map((t) => t.symbol)) : undefined, this.positionOf());
       fills = r.fills;
       lastTs = r.lastTs;
     }
@@ -660,6 +663,11 @@ export class Engine {
     let lastTs: number | null = null;
     const halted = this.haltInfo() !== null;
     const ended: string[] = [];
+    this.ledger.run();
+    // The fills of earlier rows are in the ledger's log but not yet in positions: count them in.
+    const moved = new Map<string, number>();
+    const base = this.positionOf();
+    const position: PositionOf = (bucket, symbol) => base(bucket, symbol) + (moved.get(`${bucket}\u0000${symbol}`) ?? 0);
     try {
       this.db.transaction(() => {
         for (const row of rows) {
@@ -667,7 +675,8 @@ export class Engine {
           // A tick after the close of an order's day finds that order ended, not fillable.
           ended.push(...this.endDayOrders(row.ts));
           if (!halted && this.broker.run) {
-            const r = this.broker.run(Math.max(now, row.ts), new Set([row.symbol]));
+            const r = this.broker.run(Math.max(now, row.ts), new Set([row.symbol]), position);
+            for (const m of r.moved) moved.set(`${m.bucket}\u0000${m.symbol}`, (moved.get(`${m.bucket}\u0000${m.symbol}`) ?? 0) + m.qty);
             fills += r.fills;
             filledIntents.push(...r.intentIds);
             if (r.lastTs !== null) lastTs = Math.max(lastTs ?? r.lastTs, r.lastTs);
@@ -686,6 +695,11 @@ export class Engine {
     }
     this.emitStatus(now);
     return { ticks: rows.length, fills, filled_intents: filledIntents };
+  }
+
+  /** The position of a bucket and symbol as the ledger has it (signed qty). */
+  private positionOf(): PositionOf {
+    return (bucket, symbol) => (this.st.position.get(bucket, symbol) as number | undefined) ?? 0;
   }
 
   // ---- status -----------------------------------------------------------------------------------------------
@@ -902,24 +916,27 @@ export class Engine {
         return;
       }
       const c = parseClassification(rec.classification);
+      const key = `${rec.bucket}\u0000${rec.symbol}`;
+      const qty = held.get(key) ?? 0;
+      const side = c.direction === 'LONG' ? 1 : -1;
+      const now_ = qty === 0 ? 'flat' : `${qty > 0 ? 'long' : 'short'} ${Math.abs(qty)}`;
       if (c.effect === 'DECREASE') {
         // A decrease never exceeds the position it decreases, and never flips it.
-        const key = `${rec.bucket}\u0000${rec.symbol}`;
-        const qty = held.get(key) ?? 0;
-        const side = c.direction === 'LONG' ? 1 : -1;
         if (qty === 0 || Math.sign(qty) !== side) {
-          const now_ = qty === 0 ? 'flat' : `${qty > 0 ? 'long' : 'short'} ${Math.abs(qty)}`;
           supersede(idx, rec, `${rec.bucket} ${rec.symbol} is ${now_} now: a ${c.direction} decrease has nothing to decrease`);
           return;
         }
-        const free = Math.abs(qty) - (reserved.get(key) ?? 0);
-        const fits = Math.floor(Math.max(0, free) / lot) * lot;
+        const busy = reserved.get(key) ?? 0;
+        const free = Math.max(0, Math.abs(qty) - busy);
+        // Rounded down to lots; a position under one lot may still be closed whole (the controller sizes it so).
+        const lots = Math.floor(free / lot) * lot;
+        const fits = rec.qty <= free ? rec.qty : lots > 0 ? lots : free === Math.abs(qty) ? free : 0;
         if (fits <= 0) {
           outcomes.set(idx, {
             id,
             ok: false,
             status: st,
-            message: `${rec.bucket} ${rec.symbol} holds ${Math.abs(qty)}, all of it already in working decreases: nothing left to decrease; intent ${id} stays PENDING`,
+            message: `${rec.bucket} ${rec.symbol} is ${now_}, ${busy} of it in working decreases: ${free} left, less than a lot of ${lot}; intent ${id} stays PENDING`,
           });
           return;
         }
@@ -932,6 +949,11 @@ export class Engine {
         }
         reserved.set(key, (reserved.get(key) ?? 0) + rec.qty);
       } else {
+        // An increase adds to its own side only: on a position now on the other side it would go through zero.
+        if (qty !== 0 && Math.sign(qty) !== side) {
+          supersede(idx, rec, `${rec.bucket} ${rec.symbol} is ${now_} now: a ${c.direction} increase would go through zero`);
+          return;
+        }
         const tick = s.ticks.get(rec.symbol);
         if (tick === undefined) {
           outcomes.set(idx, {

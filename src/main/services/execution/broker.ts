@@ -2,7 +2,7 @@
 // keeps its orders in SQLite, emits NEW and ACK when an order is placed, and fills a working order as soon as a
 // truth tick allows it (BUY limit when tick <= limit, SELL limit when tick >= limit, both at the limit price;
 // MARKET at the tick), emitting the FILL into the ledger's log. The Redis bridge implements the same interface.
-import type { Classification, OrderType, Side } from '../../../shared/domain';
+import { parseClassification, type Bucket, type Classification, type OrderType, type Side } from '../../../shared/domain';
 import type { Db } from '../store/db';
 import type { LedgerLink } from './ledger-link';
 
@@ -22,6 +22,28 @@ export interface FillReport {
   intentIds: string[];
   /** Trading-relevant times (epoch ms) of the fills, for the caller's push event. */
   lastTs: number | null;
+  /** What the fills did to each position (signed qty), before the ledger has applied them. */
+  moved: { bucket: Bucket; symbol: string; qty: number }[];
+}
+
+/** The position (signed qty) of a bucket and symbol right now, the fills of this run included. */
+export type PositionOf = (bucket: Bucket, symbol: string) => number;
+
+/**
+ * How much of an order may fill against the position it acts on, so that no fill ever takes a position through
+ * zero: a decrease up to the position on its own side (none when flat or on the other side), an increase only
+ * while the position is flat or on its side. `why` says what stopped the rest.
+ */
+export function fillRoom(classification: Classification, symbol: string, position: number): { room: number; why: string } {
+  const c = parseClassification(classification);
+  const sign = c.direction === 'LONG' ? 1 : -1;
+  const now = position === 0 ? 'flat' : `${position > 0 ? 'long' : 'short'} ${Math.abs(position)}`;
+  if (c.effect === 'DECREASE') {
+    const room = Math.sign(position) === sign ? Math.abs(position) : 0;
+    return { room, why: `${c.bucket} ${symbol} is ${now} at the fill: a ${c.direction} decrease never goes through zero` };
+  }
+  const room = position === 0 || Math.sign(position) === sign ? Infinity : 0;
+  return { room, why: `${c.bucket} ${symbol} is ${now} at the fill: a ${c.direction} increase would go through zero` };
 }
 
 export interface CancelRequest {
@@ -44,8 +66,11 @@ export interface Broker {
    * caller's transaction: throwing rolls the approval back.
    */
   place(orders: readonly OrderRequest[], now: number): string[];
-  /** Fills what the current ticks allow (paper only); `symbols` limits the check. */
-  run?(now: number, symbols?: ReadonlySet<string>): FillReport;
+  /**
+   * Fills what the current ticks allow (paper only); `symbols` limits the check. With `position`, a fill never
+   * takes a position through zero: the part that would is canceled (PARTIAL_FILL then CANCELED, or CANCELED).
+   */
+  run?(now: number, symbols?: ReadonlySet<string>, position?: PositionOf): FillReport;
 }
 
 export function orderIdFor(intentId: string): string {
@@ -110,6 +135,11 @@ export class PaperBroker implements Broker {
         `UPDATE paper_orders SET status = 'CANCELED', updated_at = ?, event_seq = event_seq + 1
          WHERE order_id = ? AND status = 'WORKING'`,
       ),
+      // a partial fill followed by the cancel of the rest: two events
+      partial: db.prepare(
+        `UPDATE paper_orders SET filled_qty = filled_qty + ?, status = 'CANCELED', updated_at = ?, event_seq = event_seq + 2
+         WHERE order_id = ? AND status = 'WORKING'`,
+      ),
     };
   }
 
@@ -171,27 +201,51 @@ export class PaperBroker implements Broker {
     })();
   }
 
-  run(now: number, symbols?: ReadonlySet<string>): FillReport {
+  run(now: number, symbols?: ReadonlySet<string>, position?: PositionOf): FillReport {
     const rows = this.st.working.all() as (PaperOrder & { tick: number; tick_ts: number })[];
     const raws: string[] = [];
     const intentIds: string[] = [];
+    const moved: FillReport['moved'] = [];
+    let fills = 0;
     let lastTs: number | null = null;
+    const local = new Map<string, number>(); // this run's own fills, not yet in the ledger
     this.db.transaction(() => {
       for (const o of rows) {
         if (symbols && !symbols.has(o.symbol)) continue;
         const price = paperFillPrice(o, o.tick);
         if (price === null) continue;
-        const qty = o.qty - o.filled_qty;
-        if (qty <= 0) continue;
+        const want = o.qty - o.filled_qty;
+        if (want <= 0) continue;
         // A fill never precedes its order; it happens when the tick allowing it was seen.
         const ts = Math.max(o.created_at, o.tick_ts);
-        if (this.st.fill.run(now, o.order_id).changes !== 1) continue;
-        raws.push(this.event(o, o.event_seq + 1, 'FILL', ts, { fill_qty: qty, fill_price: price / 1e6 }));
+        const bucket = parseClassification(o.classification).bucket;
+        const key = `${bucket}\u0000${o.symbol}`;
+        const room = position ? fillRoom(o.classification, o.symbol, position(bucket, o.symbol) + (local.get(key) ?? 0)) : { room: Infinity, why: '' };
+        const qty = Math.min(want, room.room);
+        if (qty <= 0) {
+          if (this.st.cancel.run(now, o.order_id).changes !== 1) continue;
+          raws.push(this.event(o, o.event_seq + 1, 'CANCELED', ts, { leaves_qty: want, reason: room.why }));
+          continue;
+        }
+        const filled = qty === want ? this.st.fill.run(now, o.order_id) : this.st.partial.run(qty, now, o.order_id);
+        if (filled.changes !== 1) continue;
+        const signed = o.side === 'BUY' ? qty : -qty;
+        local.set(key, (local.get(key) ?? 0) + signed);
+        moved.push({ bucket, symbol: o.symbol, qty: signed });
+        if (qty === want) {
+          raws.push(this.event(o, o.event_seq + 1, 'FILL', ts, { fill_qty: qty, fill_price: price / 1e6 }));
+        } else {
+          raws.push(
+            this.event(o, o.event_seq + 1, 'PARTIAL_FILL', ts, { fill_qty: qty, fill_price: price / 1e6 }),
+            this.event(o, o.event_seq + 2, 'CANCELED', ts, { leaves_qty: want - qty, reason: room.why }),
+          );
+        }
+        fills++;
         intentIds.push(o.intent_id);
         lastTs = lastTs === null ? ts : Math.max(lastTs, ts);
       }
       if (raws.length) this.ledger.append(raws, 'paper');
     })();
-    return { fills: raws.length, intentIds, lastTs };
+    return { fills, intentIds, lastTs, moved };
   }
 }
