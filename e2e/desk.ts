@@ -1,7 +1,7 @@
 // The trader's desk for the end-to-end tests, built through the real CLI as a subprocess: a demo book evaluated
 // over three trading days until CORRECTING, then `bandctl serve` on a free port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -66,13 +66,29 @@ export interface Desk {
   close(): Promise<void>;
 }
 
+/**
+ * The shipped risk_rules.yaml with one change: `account.market_close: "23:59"`. Approved orders are DAY orders that
+ * end at the close, and approvals after the close are refused; the console's engine (`bandctl serve`, Electron) runs
+ * on the real clock, so with the shipped 16:00 every spec that approves would fail when run after 16:00 New York
+ * time (CI may), and an order approved "at 10:00" through `--as-of` would read as ended the moment the console looks.
+ * A close at 23:59 keeps the specs independent of the time of day (all but the last minute of it); the day-order
+ * rules themselves are tested at fixed times in tests/. The intents are created on today's trading date (see
+ * tradingDays), so the close that matters is today's.
+ */
+export function deskConfig(): string {
+  const shipped = readFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), 'utf8');
+  const re = /^(\s*market_close:\s*)"\d{2}:\d{2}"/m;
+  if (!re.test(shipped)) throw new Error('resources/config/risk_rules.yaml has no account.market_close line to move to 23:59');
+  return shipped.replace(re, '$1"23:59"');
+}
+
 /** Builds the desk through the CLI; with `serve` (default) starts `bandctl serve` on it. */
 export async function openDesk(opts: { serve?: boolean } = {}): Promise<Desk> {
   const dir = mkdtempSync(join(tmpdir(), 'band-e2e-'));
   // the file names the desktop app uses in its data folder, so Electron can open this desk as it is
   const db = join(dir, 'band.db');
   const config = join(dir, 'risk_rules.yaml');
-  copyFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), config);
+  writeFileSync(config, deskConfig());
   bandctl(['init', '--db', db, '--demo']);
   const days = tradingDays();
   let last: { status: string; intents: EvalIntent[] } = { status: '', intents: [] };

@@ -125,6 +125,8 @@ export async function traderFlow(page: Page, desk: Desk, exporter: Exporter, sho
   writeFileSync(desk.config, 'buckets:\n  LT:\n    band_drift:\n      tolerance_dayz: 2\n');
   await expect(page.getByRole('alert')).toContainText('risk_rules.yaml is invalid', { timeout: 20_000 });
   await expect(page.getByRole('alert')).toContainText('tolerance_dayz');
+  // it became invalid while running: the last valid config stays in force, only the controller is suspended
+  await expect(page.getByRole('alert')).toContainText('the band controller is suspended; the last valid config stays in force (equity, cap, calendar): ');
   writeFileSync(desk.config, good);
   await expect(page.getByRole('alert')).toHaveCount(0, { timeout: 20_000 });
 

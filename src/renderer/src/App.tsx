@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { SCREENS } from '../../shared/screens';
 import { ApproveDialog } from './components/ApproveDialog';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { CancelDialog, RejectDialog } from './components/ReasonDialog';
 import { Header } from './components/Header';
 import { fmtInt } from './format';
 import { Activity } from './screens/Activity';
@@ -9,6 +10,7 @@ import { Approvals } from './screens/Approvals';
 import { Overview } from './screens/Overview';
 import { Positions } from './screens/Positions';
 import { Reports } from './screens/Reports';
+import type { AppStatus } from '../../shared/types';
 import { actions, useConsole, type Screen } from './store';
 
 const LABELS: Record<Screen, string> = {
@@ -62,6 +64,7 @@ export function App() {
   const status = useConsole((s) => s.status);
   const dialog = useConsole((s) => s.rejectDialog);
   const approveDialog = useConsole((s) => s.approveDialog);
+  const cancelDialog = useConsole((s) => s.cancelDialog);
 
   useEffect(() => {
     const on = () => setScreen(screenFromHash());
@@ -77,10 +80,11 @@ export function App() {
       if (e.key === 'Escape') {
         if (st.approveDialog) actions.cancelApprove();
         else if (st.rejectDialog) actions.cancelReject();
+        else if (st.cancelDialog) actions.closeCancel();
         else if (screen === 'approvals') actions.setSelected([]);
         return;
       }
-      if (isTyping(e.target) || st.rejectDialog || st.approveDialog || e.altKey || e.metaKey) return;
+      if (isTyping(e.target) || st.rejectDialog || st.approveDialog || st.cancelDialog || e.altKey || e.metaKey) return;
       if (!e.ctrlKey && /^[1-5]$/.test(e.key)) {
         window.location.hash = `#/${SCREENS[Number(e.key) - 1]}`;
         e.preventDefault();
@@ -120,12 +124,19 @@ export function App() {
         </nav>
         {status && !status.config.valid ? (
           <div className="banner bad" role="alert">
-            risk_rules.yaml is invalid — the band controller is suspended until it is fixed: {status.config.messages.slice(0, 3).join(' · ')}
+            {configBanner(status.config)}
           </div>
         ) : null}
         {status?.mode === 'HALTED' ? (
           <div className="banner bad" role="status">
-            HALTED — the kill switch is on: nothing is proposed and no order is sent. Press Resume to continue.
+            HALTED — the kill switch is on: nothing is proposed and no order is sent.
+            {status.orders_held > 0 ? (
+              <strong data-testid="orders-held">
+                {' '}
+                {fmtInt(status.orders_held)} order{status.orders_held === 1 ? '' : 's'} held until resume.
+              </strong>
+            ) : null}{' '}
+            Press Resume to continue.
           </div>
         ) : status?.mode === 'DERISK' ? (
           <div className="banner warn" role="status">
@@ -141,56 +152,20 @@ export function App() {
       </main>
       {dialog ? <RejectDialog ids={dialog.ids} /> : null}
       {approveDialog ? <ApproveDialog ids={approveDialog.ids} /> : null}
+      {cancelDialog ? <CancelDialog target={cancelDialog.target} /> : null}
       <Toasts />
     </div>
   );
 }
 
-function RejectDialog({ ids }: { ids: string[] }) {
-  const [reason, setReason] = useState('');
-  const busy = useConsole((s) => s.busy);
-  const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => ref.current?.focus(), []);
-  const ok = reason.trim().length > 0;
-  const submit = () => ok && !busy && void actions.reject(ids, reason.trim());
-  return (
-    <div className="scrim" onMouseDown={(e) => e.target === e.currentTarget && actions.cancelReject()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="reject-title">
-        <div className="body">
-          <h2 id="reject-title">
-            Reject {ids.length === 1 ? `intent ${ids[0]}` : `${fmtInt(ids.length)} intents`}
-          </h2>
-          <label htmlFor="reject-reason" className="muted" style={{ fontSize: 12 }}>
-            Reason (recorded in the audit trail)
-          </label>
-          <textarea
-            id="reject-reason"
-            ref={ref}
-            rows={3}
-            maxLength={500}
-            aria-label="Reject reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && !e.shiftKey) {
-                e.preventDefault();
-                submit();
-              }
-            }}
-            placeholder="e.g. earnings tomorrow, hold until after the print"
-          />
-        </div>
-        <div className="foot">
-          <button type="button" className="btn ghost" onClick={() => actions.cancelReject()}>
-            Cancel
-          </button>
-          <button type="button" className="btn danger" disabled={!ok || busy} onClick={submit}>
-            Confirm reject
-          </button>
-        </div>
-      </div>
-    </div>
-  );
+/** Which config is in force while the file on disk is invalid, and what that means for the desk. */
+function configBanner(c: AppStatus['config']): string {
+  const errors = c.messages.length ? `: ${c.messages.slice(0, 3).join(' · ')}${c.messages.length > 3 ? ` (+${c.messages.length - 3} more)` : ''}` : '';
+  if (c.in_force === 'none') return `risk_rules.yaml is invalid — nothing is proposed or approved until it is fixed${errors}`;
+  if (c.in_force === 'last-valid') {
+    return `risk_rules.yaml is invalid — the band controller is suspended; the last valid config stays in force (equity, cap, calendar)${errors}`;
+  }
+  return `risk_rules.yaml is invalid — the band controller is suspended until it is fixed${errors}`;
 }
 
 function Toasts() {

@@ -14,7 +14,7 @@ import type {
   ReportView,
 } from '../../shared/types';
 import { call, pickApi, type LinkState, type Transport } from './api';
-import { dateIn } from './format';
+import { dateIn, fmtInt } from './format';
 
 export type Screen = ScreenId;
 export type Range = '1D' | '1W' | '1M' | 'ALL';
@@ -33,6 +33,8 @@ export interface ConsoleState {
   now: number;
   pending: IntentView[];
   pendingLoadedAt: number;
+  /** Orders at the broker: APPROVED or WORKING intents. */
+  working: IntentView[];
   selected: string[];
   preview: BandPreview | null;
   /** The ids `preview` was computed for (it lags `selected` while a new preview is on its way). */
@@ -52,9 +54,15 @@ export interface ConsoleState {
   busy: boolean;
   rejectDialog: { ids: string[] } | null;
   approveDialog: { ids: string[] } | null;
+  /** Asking a reason to cancel working orders: these ids, or every working order ('all'). */
+  cancelDialog: { target: string[] | 'all' } | null;
 }
 
+/** The intent statuses of an order at the broker. */
+export const WORKING_STATUSES: readonly IntentView['status'][] = ['APPROVED', 'WORKING'];
+
 let toastSeq = 0;
+let workingSeq = 0;
 
 export const useConsole = create<ConsoleState>(() => ({
   api: null,
@@ -64,6 +72,7 @@ export const useConsole = create<ConsoleState>(() => ({
   now: Date.now(),
   pending: [],
   pendingLoadedAt: 0,
+  working: [],
   selected: [],
   preview: null,
   previewIds: [],
@@ -82,6 +91,7 @@ export const useConsole = create<ConsoleState>(() => ({
   busy: false,
   rejectDialog: null,
   approveDialog: null,
+  cancelDialog: null,
 }));
 
 const set = useConsole.setState;
@@ -96,7 +106,22 @@ function api(): BandApi {
 export function toast(kind: Toast['kind'], text: string): void {
   const id = ++toastSeq;
   set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
-  setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), kind === 'error' ? 8000 : 4000);
+  // Long messages (an approval refused after the close, a superseded intent) stay long enough to be read.
+  const base = kind === 'error' ? 8000 : 4000;
+  setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), Math.min(15_000, Math.max(base, 2000 + text.length * 50)));
+}
+
+/**
+ * A status from the main process. The working orders follow when their count moved (an order ended at the close, was
+ * canceled elsewhere), and the positions when the stale symbols changed (a line imported, a first tick for it).
+ */
+function setStatus(status: AppStatus): void {
+  const before = get().status;
+  set({ status });
+  if (status.working_intents !== get().working.length || (before && before.working_intents !== status.working_intents)) {
+    void actions.refreshWorking();
+  }
+  if (before && !sameIds(before.stale_prices, status.stale_prices)) void actions.refreshPositions();
 }
 
 async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -112,7 +137,7 @@ export const actions = {
   async refreshStatus() {
     const status = await guarded('Status', () => call(api(), 'app:status'));
     if (status) {
-      set({ status });
+      setStatus(status);
       if (!get().reportDate) set({ reportDate: dateIn(status.now, status.timezone) });
     }
   },
@@ -128,6 +153,30 @@ export const actions = {
     const approveDialog = dialog && approveIds.length ? { ids: approveIds } : null;
     set({ pending, pendingLoadedAt: Date.now(), selected, approveDialog });
     if (selected.length !== before.length || selected.length === 0) void actions.refreshPreview(selected);
+  },
+  /** The working orders (APPROVED and WORKING intents), oldest first; returns what this call read. */
+  async refreshWorking(): Promise<IntentView[] | undefined> {
+    const a = api();
+    const seq = ++workingSeq;
+    const lists = await guarded('Working orders', () =>
+      Promise.all(WORKING_STATUSES.map((status) => call(a, 'intents:list', { status, limit: 100_000 }))),
+    );
+    if (!lists) return undefined;
+    const working = lists.flat().sort((x, y) => x.created_at - y.created_at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    // several refreshes may be in flight (a push, the status poll, an approval): only the latest one's answer is shown
+    if (seq !== workingSeq) return working;
+    // An open cancel dialog follows the list: it never names an order that has meanwhile filled or ended (unless
+    // its own cancel is under way: that is what took the order off the list).
+    const dialog = get().cancelDialog;
+    let cancelDialog = dialog;
+    if (dialog && dialog.target !== 'all' && !get().busy) {
+      const ids = new Set(working.map((i) => i.id));
+      const left = dialog.target.filter((id) => ids.has(id));
+      cancelDialog = left.length ? (left.length === dialog.target.length ? dialog : { target: left }) : null;
+      if (!left.length) toast('info', 'Nothing left to cancel: the order is no longer working (filled or ended)');
+    }
+    set({ working, cancelDialog });
+    return working;
   },
   setSelected(ids: string[]) {
     set({ selected: ids });
@@ -157,10 +206,12 @@ export const actions = {
   async approve(ids: string[]) {
     if (ids.length === 0) return;
     set({ busy: true, approveDialog: null });
+    const asked = new Map(get().pending.map((i) => [i.id, i.qty]));
     const out = await guarded('Approve', () => call(api(), 'intents:approve', { ids }));
     set({ busy: false });
     if (out) reportOutcomes('Approved', out);
-    await Promise.all([actions.refreshPending(), actions.refreshStatus()]);
+    const [, , working] = await Promise.all([actions.refreshPending(), actions.refreshStatus(), actions.refreshWorking()]);
+    if (out && working) await reportClamped(out, asked, working);
   },
   askReject(ids: string[]) {
     if (ids.length) set({ rejectDialog: { ids } });
@@ -178,24 +229,42 @@ export const actions = {
     }
     await Promise.all([actions.refreshPending(), actions.refreshStatus()]);
   },
+  /** Asks a reason before working orders are canceled: these ids, or every working order. */
+  askCancel(target: string[] | 'all') {
+    if (target === 'all' || target.length) set({ cancelDialog: { target } });
+  },
+  closeCancel() {
+    set({ cancelDialog: null });
+  },
+  async cancelOrders(target: string[] | 'all', reason: string) {
+    set({ busy: true });
+    const out = await guarded('Cancel', () => call(api(), 'intents:cancel', target === 'all' ? { all: true, reason } : { ids: target, reason }));
+    set({ busy: false });
+    if (out) {
+      set({ cancelDialog: null });
+      if (out.length === 0) toast('info', 'No working orders to cancel');
+      else reportOutcomes('Canceled', out, 'order');
+    }
+    await Promise.all([actions.refreshWorking(), actions.refreshStatus()]);
+  },
   async halt() {
     const status = await guarded('Halt', () => call(api(), 'engine:halt', { reason: 'halted from the console' }));
     if (status) {
-      set({ status });
+      setStatus(status);
       toast('info', 'Engine halted: nothing is proposed and no order is sent');
     }
   },
   async resume() {
     const status = await guarded('Resume', () => call(api(), 'engine:resume'));
     if (status) {
-      set({ status });
+      setStatus(status);
       toast('info', 'Engine resumed');
     }
   },
   async evaluate() {
     const r = await guarded('Evaluate', () => call(api(), 'engine:evaluate'));
     if (r) {
-      set({ status: r.status });
+      setStatus(r.status);
       toast('info', `Cycle done: ${r.status.status.replace('_', ' ').toLowerCase()}, ${r.created} new intent${r.created === 1 ? '' : 's'}`);
       await actions.refreshPending();
     }
@@ -287,12 +356,33 @@ export function notionalOf(i: IntentView): number {
   return i.qty * (i.limit_price ?? i.tick ?? 0);
 }
 
-function reportOutcomes(verb: string, out: IntentOutcome[]): void {
+/**
+ * One toast for what went through, one per refusal (up to three) with the main process's own words: the market
+ * closed, the hard cap, nothing left to decrease… A superseded intent (the band is back, the position is flat) is
+ * no failure: it is told calmly.
+ */
+function reportOutcomes(verb: string, out: IntentOutcome[], noun = 'intent'): void {
   const ok = out.filter((o) => o.ok);
   const bad = out.filter((o) => !o.ok);
-  if (ok.length) toast('ok', `${verb} ${ok.length} intent${ok.length === 1 ? '' : 's'}`);
-  for (const b of bad.slice(0, 3)) toast('error', `${b.id}: ${b.message}`);
-  if (bad.length > 3) toast('error', `${bad.length - 3} more refused`);
+  if (ok.length) toast('ok', `${verb} ${fmtInt(ok.length)} ${noun}${ok.length === 1 ? '' : 's'}`);
+  for (const b of bad.slice(0, 3)) toast(b.status === 'SUPERSEDED' ? 'info' : 'error', b.message.includes(b.id) ? b.message : `${b.id}: ${b.message}`);
+  if (bad.length > 3) toast('error', `${fmtInt(bad.length - 3)} more refused`);
+}
+
+/**
+ * An approved decrease may have been clamped to what the position still holds: its outcome only says "approved",
+ * so the qty asked is compared with the qty now working, and the audit's own line ("qty clamped from … to …") told.
+ */
+async function reportClamped(out: IntentOutcome[], asked: Map<string, number>, working: IntentView[]): Promise<void> {
+  const now = new Map(working.map((i) => [i.id, i]));
+  const clamped = out.filter((o) => o.ok && asked.has(o.id) && now.has(o.id) && now.get(o.id)!.qty !== asked.get(o.id));
+  for (const o of clamped.slice(0, 3)) {
+    const i = now.get(o.id)!;
+    const audit = await guarded('Audit', () => call(api(), 'intents:audit', { id: o.id, limit: 50 }));
+    const line = audit?.find((r) => r.reason.startsWith('qty clamped'))?.reason;
+    toast('info', `${i.symbol} ${o.id}: ${line ?? `qty clamped from ${fmtInt(asked.get(o.id))} to ${fmtInt(i.qty)} at approval`}`);
+  }
+  if (clamped.length > 3) toast('info', `${fmtInt(clamped.length - 3)} more approved with a clamped qty (see the audit trail)`);
 }
 
 /** Connects to the main process and keeps the state fresh. Returns a disposer. */
@@ -302,18 +392,20 @@ export function connect(): () => void {
   });
   set({ api: a, transport });
   const offs = [
-    a.listen('status', (status) => set({ status })),
+    a.listen('status', (status) => setStatus(status)),
     a.listen('intents:new', (p) => {
       toast('info', `${p.count} new corrective intent${p.count === 1 ? '' : 's'} awaiting approval`);
       void actions.refreshPending();
     }),
     a.listen('intents:changed', () => {
       void actions.refreshPending();
+      void actions.refreshWorking();
       if (window.location.hash.startsWith('#/activity')) void actions.refreshActivity();
     }),
     a.listen('fills', (p) => {
       toast('info', `${p.count} fill${p.count === 1 ? '' : 's'} booked for ${p.date}`);
       void actions.refreshPositions();
+      void actions.refreshWorking();
       if (get().reportDate === p.date) void actions.refreshReport();
       if (window.location.hash.startsWith('#/activity')) void actions.refreshActivity();
     }),
@@ -322,11 +414,12 @@ export function connect(): () => void {
     }),
     // The desktop menu's screen items go where the keys 1-5 go, and like them do nothing underneath an open dialog.
     a.listen('app:navigate', (p) => {
-      if (!get().rejectDialog && !get().approveDialog) window.location.hash = `#/${p.screen}`;
+      if (!get().rejectDialog && !get().approveDialog && !get().cancelDialog) window.location.hash = `#/${p.screen}`;
     }),
   ];
   void actions.refreshStatus().then(() => actions.refreshReport());
   void actions.refreshPending();
+  void actions.refreshWorking();
   void actions.refreshHistory();
   void actions.refreshPositions();
   const clock = setInterval(() => set({ now: Date.now() }), 1000);

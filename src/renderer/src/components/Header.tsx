@@ -1,5 +1,5 @@
 import type { AppStatus } from '../../../shared/types';
-import { fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
+import { fmtInt, fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
 import { actions, useConsole } from '../store';
 
 function modeClass(mode: AppStatus['mode']): string {
@@ -70,6 +70,7 @@ export function Header() {
         <span className="value" style={{ fontSize: 12 }}>
           <span className={`dot ${status?.price_source ? 'up' : 'off'}`} />
           {status?.price_source ?? DASH}
+          <StaleBadge symbols={status?.stale_prices ?? []} />
         </span>
       </div>
       <div className="hstat">
@@ -94,6 +95,22 @@ export function Header() {
         </span>
       </div>
     </header>
+  );
+}
+
+/** Symbols valued without a fresh truth tick: a calm amber note that leads to the Positions screen, where they are marked. */
+function StaleBadge({ symbols }: { symbols: string[] }) {
+  if (!symbols.length) return null;
+  const listed = `${symbols.slice(0, 20).join(', ')}${symbols.length > 20 ? `, … ${symbols.length - 20} more` : ''}`;
+  return (
+    <a
+      className="stale-badge"
+      href="#/positions"
+      data-testid="stale-prices"
+      title={`Valued without a fresh truth tick (an old tick, or never priced: at average cost): ${listed}`}
+    >
+      stale prices: {fmtInt(symbols.length)}
+    </a>
   );
 }
 

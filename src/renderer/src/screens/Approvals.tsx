@@ -24,6 +24,97 @@ function RowActions(p: CustomCellRendererProps<IntentView>) {
 
 const rowSelection = { mode: 'multiRow', checkboxes: true, headerCheckbox: true, enableClickSelection: true } as const;
 
+function CancelAction(p: CustomCellRendererProps<IntentView>) {
+  const d = p.data;
+  if (!d) return null;
+  // the name says which order (a list of identical "Cancel" buttons tells a screen reader nothing); it starts with the visible word
+  return (
+    <div className="cell-actions">
+      <button
+        type="button"
+        className="btn danger sm"
+        aria-label={`Cancel ${d.side} ${fmtInt(d.qty)} ${d.symbol}`}
+        onClick={() => actions.askCancel([d.id])}
+        title="Cancel this working order at the broker (asks a reason)"
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+const defaultColDef = { sortable: true, resizable: true, suppressHeaderMenuButton: true };
+
+/** Orders at the broker (APPROVED or WORKING intents): DAY orders that end at the close, canceled here with a reason. */
+function WorkingOrders() {
+  const working = useConsole((s) => s.working);
+  const status = useConsole((s) => s.status);
+  const busy = useConsole((s) => s.busy);
+  const gridRef = useRef<GridApi<IntentView> | null>(null);
+
+  useEffect(() => {
+    void actions.refreshWorking();
+    const t = setInterval(() => gridRef.current?.refreshCells({ columns: ['age'] }), 15_000);
+    return () => clearInterval(t);
+  }, []);
+
+  const columns = useMemo<ColDef<IntentView>[]>(
+    () => [
+      { field: 'symbol', headerName: 'Symbol', width: 76, cellClass: 'strong' },
+      { field: 'side', headerName: 'Side', width: 56, cellClass: (p) => `side-${String(p.value)}` },
+      { field: 'qty', headerName: 'Qty', width: 72, ...numCol, valueFormatter: intFmt },
+      { field: 'filled_qty', headerName: 'Filled', width: 72, ...numCol, valueFormatter: intFmt, headerTooltip: 'filled so far' },
+      { colId: 'limit', headerName: 'Limit', width: 76, ...numCol, headerTooltip: 'limit price (MKT = market order)', valueGetter: (p) => p.data?.limit_price ?? null, valueFormatter: (p) => (p.value === null ? 'MKT' : fmtPrice(p.value as number)) },
+      { field: 'tick', headerName: 'Tick', width: 76, ...numCol, valueFormatter: priceFmt },
+      { field: 'status', headerName: 'Status', width: 92, cellClass: 'status-cell st-working' },
+      { field: 'classification', headerName: 'Classification', width: 152, valueFormatter: (p) => humanClassification(String(p.value)) },
+      { field: 'id', headerName: 'Intent', flex: 1, minWidth: 124, cellClass: 'mono' },
+      { colId: 'age', headerName: 'Age', width: 66, ...numCol, headerTooltip: 'since the order was sent', valueGetter: (p) => (p.data ? p.data.updated_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
+      { colId: 'actions', headerName: '', width: 86, pinned: 'right', sortable: false, resizable: false, cellRenderer: CancelAction },
+    ],
+    [],
+  );
+  const onGridReady = useCallback((e: GridReadyEvent<IntentView>) => {
+    gridRef.current = e.api;
+  }, []);
+  const getRowId = useCallback((p: GetRowIdParams<IntentView>) => p.data.id, []);
+
+  return (
+    <section className="panel" aria-label="Working orders">
+      <div className="panel-head">
+        <h2>Working orders</h2>
+        <span className="sub" data-testid="working-count">
+          {fmtInt(working.length)} working
+        </span>
+        {status ? (
+          <span className="sub faint" data-testid="day-orders" title="Approved orders are DAY orders: what has not filled by the close is canceled">
+            Day orders: end at {status.market_close} {status.timezone}
+          </span>
+        ) : null}
+        <div className="right">
+          <button type="button" className="btn danger" disabled={!working.length || busy} onClick={() => actions.askCancel('all')}>
+            Cancel all working
+          </button>
+        </div>
+      </div>
+      <div className="panel-grid" data-testid="working-grid">
+        <AgGridReact<IntentView>
+          theme={gridTheme}
+          styleNonce={styleNonce}
+          rowData={working}
+          columnDefs={columns}
+          getRowId={getRowId}
+          onGridReady={onGridReady}
+          animateRows={false}
+          overlayNoRowsTemplate='<span class="muted">No working orders</span>'
+          defaultColDef={defaultColDef}
+          tooltipShowDelay={400}
+        />
+      </div>
+    </section>
+  );
+}
+
 export function Approvals() {
   const pending = useConsole((s) => s.pending);
   const selected = useConsole((s) => s.selected);
@@ -85,39 +176,42 @@ export function Approvals() {
   return (
     <div className="screen fill" role="region" aria-label="Approvals">
       <div className="appr">
-        <section className="panel" aria-label="Approval queue">
-          <div className="panel-head">
-            <h2>Approval queue</h2>
-            <span className="sub" data-testid="pending-count">
-              {fmtInt(pending.length)} pending
-            </span>
-            <div className="right">
-              <span className="sub">{selected.length ? `${fmtInt(selected.length)} selected · ${fmtMoney(selNotional)}` : 'nothing selected'}</span>
-              <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => actions.askApprove(selected)}>
-                Approve selected
-              </button>
-              <button type="button" className="btn danger" disabled={!selected.length || busy} onClick={() => actions.askReject(selected)}>
-                Reject selected
-              </button>
+        <div className="appr-main">
+          <section className="panel" aria-label="Approval queue">
+            <div className="panel-head">
+              <h2>Approval queue</h2>
+              <span className="sub" data-testid="pending-count">
+                {fmtInt(pending.length)} pending
+              </span>
+              <div className="right">
+                <span className="sub">{selected.length ? `${fmtInt(selected.length)} selected · ${fmtMoney(selNotional)}` : 'nothing selected'}</span>
+                <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => actions.askApprove(selected)}>
+                  Approve selected
+                </button>
+                <button type="button" className="btn danger" disabled={!selected.length || busy} onClick={() => actions.askReject(selected)}>
+                  Reject selected
+                </button>
+              </div>
             </div>
-          </div>
-          <div className="panel-grid" data-testid="approval-grid">
-            <AgGridReact<IntentView>
-              theme={gridTheme} styleNonce={styleNonce}
-              rowData={pending}
-              columnDefs={columns}
-              getRowId={getRowId}
-              rowSelection={rowSelection}
-              onGridReady={onGridReady}
-              onSelectionChanged={onSelectionChanged}
-              animateRows={false}
-              suppressCellFocus={false}
-              overlayNoRowsTemplate='<span class="muted">No pending intents: the band controller has nothing to propose</span>'
-              defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }}
-              tooltipShowDelay={400}
-            />
-          </div>
-        </section>
+            <div className="panel-grid" data-testid="approval-grid">
+              <AgGridReact<IntentView>
+                theme={gridTheme} styleNonce={styleNonce}
+                rowData={pending}
+                columnDefs={columns}
+                getRowId={getRowId}
+                rowSelection={rowSelection}
+                onGridReady={onGridReady}
+                onSelectionChanged={onSelectionChanged}
+                animateRows={false}
+                suppressCellFocus={false}
+                overlayNoRowsTemplate='<span class="muted">No pending intents: the band controller has nothing to propose</span>'
+                defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }}
+                tooltipShowDelay={400}
+              />
+            </div>
+          </section>
+          <WorkingOrders />
+        </div>
         <aside style={{ display: 'grid', gap: 12, alignContent: 'start' }}>
           <section className="panel" aria-label="What-if preview">
             <div className="panel-head">
