@@ -98,6 +98,7 @@ export interface PositionView {
   qty: number;
   avg_cost: number;
   tick: number | null;
+  /** qty × tick; without a tick, at average cost (as the engine values it). */
   market_value: number | null;
   unrealized_pnl: number | null;
   realized_pnl: number;

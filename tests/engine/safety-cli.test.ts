@@ -99,6 +99,16 @@ describe('bandctl cancel', () => {
     expect(r.stderr).toBe(`bandctl: ${c}: intent ${c} is PENDING: no order to cancel (reject it instead)\n`);
     expect(cli.ok(['cancel', '--db', db, '--as-of', '2024-01-10T10:03:00-05:00', '--all'])).toMatch(new RegExp(`^${b}: CANCELED - canceled by \\S+: canceled by trader; filled 0 of \\d+\\n$`));
     expect(cli.ok(['cancel', '--db', db, '--as-of', '2024-01-10T10:04:00-05:00', '--all'])).toBe('no working orders\n');
+    // the audit trail through the CLI
+    const trail = JSON.parse(cli.ok(['audit', '--db', db, a, '--json'])) as { from: string | null; to: string; reason: string }[];
+    expect(trail.map((t) => [t.from, t.to])).toEqual([
+      [null, 'PENDING'],
+      ['PENDING', 'APPROVED'],
+      ['APPROVED', 'WORKING'],
+      ['WORKING', 'CANCELED'],
+    ]);
+    expect(trail[3].reason).toMatch(/: price moved; filled 0 of \d+$/);
+    expect(cli.ok(['audit', '--db', db, a])).toMatch(/^2024-01-10T15:00:00\.000Z  i-\S+  - -> PENDING  engine  LT long/);
     const usage = cli.run(['cancel', '--db', db]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^bandctl: give the intent ids to cancel, or --all; usage: bandctl cancel /);

@@ -206,12 +206,13 @@ export const actions = {
   async approve(ids: string[]) {
     if (ids.length === 0) return;
     set({ busy: true, approveDialog: null });
-    const asked = new Map(get().pending.map((i) => [i.id, i.qty]));
     const out = await guarded('Approve', () => call(api(), 'intents:approve', { ids }));
     set({ busy: false });
-    if (out) reportOutcomes('Approved', out);
-    const [, , working] = await Promise.all([actions.refreshPending(), actions.refreshStatus(), actions.refreshWorking()]);
-    if (out && working) await reportClamped(out, asked, working);
+    if (out) {
+      reportOutcomes('Approved', out);
+      reportClamped(out);
+    }
+    await Promise.all([actions.refreshPending(), actions.refreshStatus(), actions.refreshWorking()]);
   },
   askReject(ids: string[]) {
     if (ids.length) set({ rejectDialog: { ids } });
@@ -369,18 +370,14 @@ function reportOutcomes(verb: string, out: IntentOutcome[], noun = 'intent'): vo
   if (bad.length > 3) toast('error', `${fmtInt(bad.length - 3)} more refused`);
 }
 
-/**
- * An approved decrease may have been clamped to what the position still holds: its outcome only says "approved",
- * so the qty asked is compared with the qty now working, and the audit's own line ("qty clamped from … to …") told.
- */
-async function reportClamped(out: IntentOutcome[], asked: Map<string, number>, working: IntentView[]): Promise<void> {
-  const now = new Map(working.map((i) => [i.id, i]));
-  const clamped = out.filter((o) => o.ok && asked.has(o.id) && now.has(o.id) && now.get(o.id)!.qty !== asked.get(o.id));
+/** An approved decrease may have been clamped to what its position still holds: the outcome says so. */
+function reportClamped(out: IntentOutcome[]): void {
+  const clamped = out.filter((o) => o.ok && o.message.includes('qty clamped'));
   for (const o of clamped.slice(0, 3)) {
-    const i = now.get(o.id)!;
-    const audit = await guarded('Audit', () => call(api(), 'intents:audit', { id: o.id, limit: 50 }));
-    const line = audit?.find((r) => r.reason.startsWith('qty clamped'))?.reason;
-    toast('info', `${i.symbol} ${o.id}: ${line ?? `qty clamped from ${fmtInt(asked.get(o.id))} to ${fmtInt(i.qty)} at approval`}`);
+    // "approved (qty clamped from 60 to 30 at approval: …); order o-… working at paper"
+    const m = o.message;
+    const why = m.slice(m.indexOf('qty clamped'), m.lastIndexOf('); order') > 0 ? m.lastIndexOf('); order') : m.length);
+    toast('info', `${o.id}: ${why}`);
   }
   if (clamped.length > 3) toast('info', `${fmtInt(clamped.length - 3)} more approved with a clamped qty (see the audit trail)`);
 }

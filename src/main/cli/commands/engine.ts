@@ -233,6 +233,28 @@ const prices: Command = {
   },
 };
 
+const audit: Command = {
+  name: 'audit',
+  usage: 'audit --db F [ID] [--limit N] [--json]',
+  summary: "the intents' append-only audit trail: every transition with its actor and reason (one intent, or the latest)",
+  options: { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } },
+  positionals: [0, 1],
+  run({ values, positionals, io }) {
+    const limit = intOption(values, 'limit', 500, 1);
+    return withEngine(values, this.usage, (engine) => {
+      const rows = engine.audit(positionals[0], limit);
+      if (values.json) io.out(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) io.out(positionals[0] ? `no audit rows for ${positionals[0]}\n` : 'no audit rows\n');
+      else {
+        for (const r of rows) {
+          io.out(`${new Date(r.at).toISOString()}  ${r.intent_id}  ${r.from ?? '-'} -> ${r.to}  ${r.actor}  ${r.reason}\n`);
+        }
+      }
+      return 0;
+    });
+  },
+};
+
 const cancel: Command = {
   name: 'cancel',
   usage: 'cancel --db F [--reason R] [--as-of ISO] [--json] (ID… | --all)',
@@ -280,4 +302,4 @@ const resume: Command = {
   },
 };
 
-export const commands: Command[] = [evaluate, intents, approve, reject, cancel, prices, halt, resume];
+export const commands: Command[] = [evaluate, intents, approve, reject, cancel, audit, prices, halt, resume];

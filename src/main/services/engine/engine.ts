@@ -856,6 +856,7 @@ export class Engine {
     }
     const outcomes = new Map<number, IntentOutcome>();
     const toPlace: { idx: number; rec: IntentRecord }[] = [];
+    const clamped = new Map<string, string>();
     const supersede = (idx: number, rec: IntentRecord, why: string) => {
       if (this.store.transition(rec.id, 'PENDING', 'SUPERSEDED', 'engine', why, now)) changed.push(rec.id);
       outcomes.set(idx, { id: rec.id, ok: false, status: 'SUPERSEDED', message: `not approved: ${why}; intent ${rec.id} is SUPERSEDED` });
@@ -945,6 +946,7 @@ export class Engine {
             reserved.get(key) ? ` (${reserved.get(key)} already in working decreases)` : ''
           }, lot ${lot}`;
           this.store.clampQty(id, fits, 'engine', why, now);
+          clamped.set(id, why);
           rec = { ...rec, qty: fits };
         }
         reserved.set(key, (reserved.get(key) ?? 0) + rec.qty);
@@ -998,7 +1000,8 @@ export class Engine {
       toPlace.forEach(({ idx, rec }, i) => {
         this.store.setOrderId(rec.id, orderIds[i]);
         this.store.transition(rec.id, 'APPROVED', 'WORKING', 'engine', `order ${orderIds[i]} sent to ${this.broker.name}`, now);
-        outcomes.set(idx, { id: rec.id, ok: true, status: 'WORKING', message: `approved; order ${orderIds[i]} working at ${this.broker.name}` });
+        const note = clamped.has(rec.id) ? ` (${clamped.get(rec.id)})` : '';
+        outcomes.set(idx, { id: rec.id, ok: true, status: 'WORKING', message: `approved${note}; order ${orderIds[i]} working at ${this.broker.name}` });
       });
     }
     return ids.map((_, i) => outcomes.get(i) as IntentOutcome);

@@ -33,8 +33,10 @@ export function listPositions(db: Db): PositionView[] {
     const absQty = qty < 0n ? -qty : qty;
     // average cost rounded to the micro (display); 0 when flat
     const avgMicro = absQty === 0n ? 0n : (2n * r.cost_micro + absQty) / (2n * absQty);
-    const mv = r.tick === null ? null : qty * r.tick;
-    const unreal = mv === null ? null : qty > 0n ? mv - r.cost_micro : qty < 0n ? mv + r.cost_micro : 0n;
+    // Never priced: valued at its average cost, as the engine values it for the band and the cap (and flagged
+    // stale there); no tick means no unrealized PnL to show.
+    const mv = r.tick === null ? (qty < 0n ? -r.cost_micro : r.cost_micro) : qty * r.tick;
+    const unreal = r.tick === null ? null : qty > 0n ? mv - r.cost_micro : qty < 0n ? mv + r.cost_micro : 0n;
     return {
       bucket: r.bucket as PositionView['bucket'],
       symbol: r.symbol,
