@@ -108,7 +108,7 @@ describe('bandctl cancel', () => {
       ['WORKING', 'CANCELED'],
     ]);
     expect(trail[3].reason).toMatch(/: price moved; filled 0 of \d+$/);
-    expect(cli.ok(['audit', '--db', db, a])).toMatch(/^2024-01-10T15:00:00\.000Z  i-\S+  - -> PENDING  engine  LT long/);
+    expect(cli.ok(['audit', '--db', db, a])).toMatch(/^2024-01-10T15:00:00\.000Z {2}i-\S+ {2}- -> PENDING {2}engine {2}LT long/);
     const usage = cli.run(['cancel', '--db', db]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^bandctl: give the intent ids to cancel, or --all; usage: bandctl cancel /);
