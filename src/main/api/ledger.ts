@@ -51,7 +51,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
     const cfg = opts.config();
     if (!cfg) return;
     try {
-      const files = writeDueReports(db, cfg, opts.now(), cfg.reports.output_dir ?? opts.reportsDir);
+      const files = writeDueReports(db, cfg, opts.now(), cfg.reports.output_dir ?? opts.reportsDir, opts.timezone);
       if (files.length) opts.log(`EOD reports written: ${files.join(', ')}`);
     } catch (e) {
       opts.log(`EOD reports: ${(e as Error).message}`);

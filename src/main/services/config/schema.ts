@@ -53,6 +53,10 @@ export const RiskConfigSchema = z.strictObject({
       holidays: z.array(IsoDateSchema).default([]),
       // The close of the trading day in the account time zone: approved orders are DAY orders and end here.
       market_close: hhmm.default('16:00'),
+      // With America/New_York the NYSE calendar applies (holidays, 13:00 early closes): dates it closes that the
+      // desk trades anyway, and early closes to add or move.
+      open_dates: z.array(IsoDateSchema).default([]),
+      early_closes: z.record(IsoDateSchema, hhmm).default({}),
     })
     .prefault({}),
   global: z

@@ -4,6 +4,8 @@
 // approvals into orders through a broker, and keeps a cycle log and the band history for the console.
 import { userInfo } from 'node:os';
 import {
+  accountCalendar,
+  closeTimeOf,
   endOfDateEpoch,
   isTradingDay,
   localTimeToEpoch,
@@ -320,7 +322,7 @@ export class Engine {
   private snapshot(now = this.now()): Snapshot {
     const state = this.config();
     const cfg = this.effectiveConfig();
-    const cal: Calendar = { timezone: this.zone, holidays: cfg.account.holidays };
+    const cal: Calendar = accountCalendar(this.zone, cfg.account);
     const positions = this.readPositions();
     // Stale: a tick from before the previous trading day, or none at all (valued at average cost).
     const freshFrom = localTimeToEpoch(previousTradingDay(tradingDateOf(now, this.zone), cal), '00:00', this.zone);
@@ -347,9 +349,15 @@ export class Engine {
     };
   }
 
-  /** Epoch ms of the close of a trading date: approved orders are DAY orders and end there. */
+  /** Epoch ms of the close of a trading date (an early close included): approved orders are DAY orders. */
   closeOf(tradingDate: string): number {
-    return localTimeToEpoch(tradingDate, this.effectiveConfig().account.market_close, this.zone);
+    return localTimeToEpoch(tradingDate, this.closeTime(tradingDate), this.zone);
+  }
+
+  /** HH:MM of the close of a trading date in the account zone. */
+  closeTime(tradingDate: string): string {
+    const cfg = this.effectiveConfig();
+    return closeTimeOf(tradingDate, accountCalendar(this.zone, cfg.account), cfg.account.market_close);
   }
 
   private bandStatus(s: Snapshot, violated: boolean, days: number): BandStatus {
@@ -401,7 +409,6 @@ export class Engine {
     const due = working.filter((r) => at >= this.closeOf(r.trading_date));
     if (due.length === 0) return [];
     const filled = this.ledger.filledQty(due.map((r) => r.id));
-    const close = this.effectiveConfig().account.market_close;
     const changed: string[] = [];
     for (const r of due) {
       const f = filled.get(r.id) ?? 0;
@@ -410,7 +417,7 @@ export class Engine {
         continue;
       }
       const closedAt = this.closeOf(r.trading_date);
-      const why = `day order ended at the close (${close} ${this.zone}) of ${r.trading_date}; filled ${f} of ${r.qty}`;
+      const why = `day order ended at the close (${this.closeTime(r.trading_date)} ${this.zone}) of ${r.trading_date}; filled ${f} of ${r.qty}`;
       if (r.order_id) this.broker.cancel([{ intentId: r.id, orderId: r.order_id }], closedAt, { reason: why, notify: true });
       if (this.store.transition(r.id, r.status, 'CANCELED', 'engine', why, Math.max(closedAt, r.updated_at))) changed.push(r.id);
     }
@@ -740,7 +747,7 @@ export class Engine {
       working_intents: this.store.countWorking(),
       orders_held: s.mode === 'HALTED' ? this.heldOrders() : 0,
       stale_prices: s.stale.map((x) => x.symbol),
-      market_close: s.cfg.account.market_close,
+      market_close: this.closeTime(tradingDateOf(now, this.zone)),
       last_cycle_at: (this.st.lastCycle.get() as number | undefined) ?? null,
     };
   }
@@ -906,7 +913,7 @@ export class Engine {
           id,
           ok: false,
           status: st,
-          message: `the market closed at ${s.cfg.account.market_close} ${this.zone}: a day order approved now would end at once; intent ${id} stays PENDING until its day ends`,
+          message: `the market closed at ${this.closeTime(today)} ${this.zone}: a day order approved now would end at once; intent ${id} stays PENDING until its day ends`,
         });
         return;
       }

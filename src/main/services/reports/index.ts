@@ -3,7 +3,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { isTradingDay, localTimeToEpoch, tradingDateOf } from '../../../shared/calendar';
+import { accountCalendar, closeTimeOf, isTradingDay, localTimeToEpoch, minutesBetween, shiftHhmm, tradingDateOf } from '../../../shared/calendar';
 import { formatMoney, formatPlain, groupThousands, microToCents } from '../../../shared/money';
 import type { ReportBundle, ReportJson } from '../../../shared/types';
 import type { RiskConfig } from '../config/schema';
@@ -319,9 +319,11 @@ export function writeReportFiles(db: Db, date: string, outDir: string): string[]
  * from the day the scheduler first ran) through today whose reports.eod_time has passed, writes
  * eod_report_<date>.txt|json|csv and remembers the date. Call at start (catch-up) and periodically.
  */
-export function writeDueReports(db: Db, cfg: RiskConfig, now: number, outDir: string): string[] {
-  const tz = cfg.account.timezone;
-  const cal = { timezone: tz, holidays: cfg.account.holidays };
+export function writeDueReports(db: Db, cfg: RiskConfig, now: number, outDir: string, zone = cfg.account.timezone): string[] {
+  const tz = zone;
+  const cal = accountCalendar(tz, cfg.account);
+  // On an early close the report is due as long after that close as eod_time is after the regular one.
+  const eodOf = (d: string) => shiftHhmm(cfg.reports.eod_time, minutesBetween(cfg.account.market_close, closeTimeOf(d, cal, cfg.account.market_close)));
   const today = tradingDateOf(now, tz);
   const last = db.prepare('SELECT MAX(trading_date) FROM eod_reports_written').pluck().get() as string | null;
   let start: string;
@@ -342,7 +344,7 @@ export function writeDueReports(db: Db, cfg: RiskConfig, now: number, outDir: st
   );
   for (let d = start; d <= today; d = addDays(d, 1)) {
     if (!isTradingDay(d, cal)) continue;
-    if (now < localTimeToEpoch(d, cfg.reports.eod_time, tz)) break;
+    if (now < localTimeToEpoch(d, eodOf(d), tz)) break;
     written.push(...writeReportFiles(db, d, outDir));
     mark.run(d, now, outDir);
   }
