@@ -22,7 +22,7 @@ export const PRELOAD_CHANNELS = [
   'reports:export',
 ] as const satisfies readonly Channel[];
 
-export const PRELOAD_EVENTS = ['status', 'intents:new', 'intents:changed', 'fills', 'config:error', 'app:navigate'] as const satisfies readonly PushEvent[];
+export const PRELOAD_EVENTS = ['status', 'intents:new', 'intents:changed', 'fills', 'config:error', 'app:navigate', 'app:resync'] as const satisfies readonly PushEvent[];
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
 export const CHANNELS_COMPLETE: Exhaustive<Channel, (typeof PRELOAD_CHANNELS)[number]> = true;

@@ -80,6 +80,8 @@ export const PUSH_EVENTS = {
   'config:error': out<{ messages: string[] }>(),
   /** Desktop only: the application menu asks the renderer to show a screen. */
   'app:navigate': out<{ screen: ScreenId }>(),
+  /** Browser host: the events missed while the link was down cannot be replayed; refetch everything. */
+  'app:resync': out<{ reason: string }>(),
 } as const;
 
 export type PushEvent = keyof typeof PUSH_EVENTS;

@@ -209,8 +209,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   const ctx: CallContext = { actor: opts.actor, transport: 'http' };
 
-  const unsubscribe = opts.events.subscribe((event, payload) => {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+  const frameOf = (id: string, event: string, payload: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+  const unsubscribe = opts.events.subscribe((event, payload, id) => {
+    const frame = frameOf(id, event, payload);
     for (const res of sse) res.write(frame);
   });
   const keepAlive = setInterval(() => {
@@ -286,6 +287,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         'X-Accel-Buffering': 'no',
       });
       res.write(`retry: 2000\n: events ${Object.keys(PUSH_EVENTS).join(' ')}\n\n`);
+      // A browser coming back sends the id of the last event it saw: it gets what it missed, in order, or, when
+      // that is gone (another run of the host, too long away), one app:resync to refetch its state.
+      const last = req.headers['last-event-id'];
+      if (typeof last === 'string' && last.length <= 64) {
+        const missed = opts.events.since(last);
+        if (missed) for (const r of missed) res.write(frameOf(r.id, r.event, r.payload));
+        else res.write(frameOf(opts.events.lastId, 'app:resync', { reason: 'events missed while the link was down' }));
+      } else if (last !== undefined) {
+        res.write(frameOf(opts.events.lastId, 'app:resync', { reason: 'unknown last event id' }));
+      }
       sse.add(res);
       req.on('close', () => sse.delete(res));
       return;
