@@ -37,8 +37,12 @@ export interface AppStatus {
   orders_held: number;
   /** Symbols valued without a fresh truth tick: at an old tick or, never priced, at average cost. */
   stale_prices: string[];
-  /** The close of the trading day (HH:MM, account time zone): approved orders are DAY orders. */
+  /** The close of today's trading day (HH:MM, account time zone; an early close included): DAY orders end there. */
   market_close: string;
+  /** The account calendar, for stepping dates by trading days (src/shared/calendar accountCalendar). */
+  calendar: { exchange: 'NYSE' | null; holidays: string[]; open_dates: string[]; early_closes: Record<string, string> };
+  /** The book was seeded by `init --demo` (the header says so). */
+  demo: boolean;
   last_cycle_at: number | null;
 }
 

@@ -28,7 +28,7 @@ export async function correctingFixture(opts: { evaluate?: boolean } = {}): Prom
   const configFile = join(dir, 'risk_rules.yaml');
   copyFileSync(DEFAULT_CONFIG, configFile);
   const db = openDb(dbFile);
-  loadDemoBook(db, DAYS[0] - 3_600_000);
+  loadDemoBook(db, DAYS[0] - 3_600_000, { history: false });
   db.close();
   const services = await createServices(dbFile, configFile, { cycles: false, prices: 'static', watchMs: 0, now: () => NOW, actor: 'tester', ledgerWorkerFile: null });
   if (opts.evaluate !== false) for (const at of DAYS) services.engine.evaluate(at);

@@ -30,7 +30,7 @@ describe('bandctl engine commands', () => {
   it('falls back to LT_SHORT_INCREASE when no long is PnL-acceptable', () => {
     const db = join(tmp.dir, 'fallback.sqlite');
     const cfg = yaml('tol0.yaml', ['buckets:', '  LT:', '    band_drift:', '      tolerance_days: 0']);
-    ok(['init', '--db', db, '--demo']);
+    ok(['init', '--db', db, '--demo', '--no-history']);
     // every LT long under water; LT long stays ~73.7% > 70%
     const csv = ['AAPL,140', 'MSFT,300', 'NVDA,90', 'JPM,150', 'BRK.B,370'].join('\n');
     expect(JSON.parse(ok(['prices', '--db', db, '-'], csv))).toEqual({ ticks: 5, fills: 0, filled_intents: [] });
@@ -47,7 +47,7 @@ describe('bandctl engine commands', () => {
   it('DERISK: gross over the cap suspends the controller', () => {
     const db = join(tmp.dir, 'derisk.sqlite');
     const cfg = yaml('small.yaml', ['account:', '  equity: 7000000', 'buckets:', '  LT:', '    band_drift:', '      tolerance_days: 0']);
-    ok(['init', '--db', db, '--demo']);
+    ok(['init', '--db', db, '--demo', '--no-history']);
     const r = JSON.parse(ok(['evaluate', '--db', db, '--config', cfg, '--as-of', '2024-01-11T10:00:00-05:00', '--json']));
     expect(r).toMatchObject({ mode: 'DERISK', status: 'SUSPENDED', days_in_violation: 1, intents: [] });
     expect(r.gross_pct).toBeCloseTo(144.89, 1);
@@ -56,7 +56,7 @@ describe('bandctl engine commands', () => {
 
   it('bad input: exit 2 with one line that says what and where; nothing is written', () => {
     const db = join(tmp.dir, 'bad.sqlite');
-    ok(['init', '--db', db, '--demo']);
+    ok(['init', '--db', db, '--demo', '--no-history']);
     const bad = yaml('bad.yaml', ['buckets:', '  LT:', '    band_drift:', '      tolerance_days: -1']);
     let r = cli.run(['evaluate', '--db', db, '--config', bad]);
     expect(r.code).toBe(2);

@@ -22,7 +22,7 @@ describe('demo book to EOD report', () => {
   it('an approved corrective intent ends as a fill in the EOD report of its day', () => {
     const db = join(tmp.dir, 'e2e.sqlite');
     const cfg = join(__dirname, '../../resources/config/risk_rules.yaml');
-    ok(['init', '--db', db, '--demo']);
+    ok(['init', '--db', db, '--demo', '--no-history']);
     const days = ['2024-01-08', '2024-01-09', '2024-01-10'].map((d) =>
       JSON.parse(ok(['evaluate', '--db', db, '--config', cfg, '--as-of', `${d}T09:45:00-05:00`, '--json'])),
     );

@@ -68,7 +68,7 @@ describe('one time zone per book', () => {
 
   it('the console on a config of another zone: suspended, with the reason, approvals refused; never a crash', async () => {
     const db = join(tmp.dir, 'console.db');
-    cli.ok(['init', '--db', db, '--demo']);
+    cli.ok(['init', '--db', db, '--demo', '--no-history']);
     const cfg = configIn('Asia/Tokyo', 'tokyo.yaml');
     const s = await createServices(db, cfg, { cycles: false, prices: 'static', watchMs: 0, ledgerWorkerFile: null, backups: false });
     try {
@@ -89,7 +89,7 @@ describe('bandctl cancel', () => {
     const cfg = join(tmp.dir, 'fast.yaml');
     copyFileSync(CFG, cfg);
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('tolerance_days: 2', 'tolerance_days: 0'));
-    cli.ok(['init', '--db', db, '--demo', '--config', cfg]);
+    cli.ok(['init', '--db', db, '--demo', '--no-history', '--config', cfg]);
     const ev = JSON.parse(cli.ok(['evaluate', '--db', db, '--config', cfg, '--as-of', '2024-01-10T10:00:00-05:00', '--json']));
     const [a, b, c] = ev.intents.map((i: { id: string }) => i.id);
     cli.ok(['approve', '--db', db, '--as-of', '2024-01-10T10:01:00-05:00', a, b]);

@@ -48,7 +48,7 @@ const intents = (status: string, asOf: string) =>
 
 describe('bandctl engine scenario (demo book, Jan 2024)', () => {
   it('runs the days, the queue, a fill, expiry and the kill switch', () => {
-    expect(JSON.parse(ok(['init', '--db', DB, '--demo']))).toMatchObject({ demo_loaded: true });
+    expect(JSON.parse(ok(['init', '--db', DB, '--demo', '--no-history']))).toMatchObject({ demo_loaded: true });
 
     // Thu, Fri: WATCH; Sat and the Monday holiday do not count
     const thu = evaluate('2024-01-11T10:00:00-05:00');

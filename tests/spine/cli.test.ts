@@ -8,7 +8,7 @@ describe('bandctl spine', () => {
   it('--help lists the commands and exits 0', () => {
     const r = bandctl(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/init --db F \[--demo\]/);
+    expect(r.stdout).toMatch(/init --db F \[--demo \[--no-history\]\] \[--config C\]/);
     expect(r.stdout).toMatch(/check-config C/);
   });
 

@@ -29,7 +29,7 @@ describe('approve through the Redis outbox', () => {
     const db = join(dir, 'book.db');
     const cfg = join(dir, 'risk_rules.yaml');
     writeFileSync(cfg, `streams:\n  redis_url: ${REDIS_URL}\n  intents_stream: ${intents}\n  orders_stream: ${orders}\n`);
-    await run(['init', '--db', db, '--demo']);
+    await run(['init', '--db', db, '--demo', '--no-history']);
     let created: { id: string }[] = [];
     for (const day of ['2024-01-08', '2024-01-09', '2024-01-10']) {
       created = JSON.parse(await run(['evaluate', '--db', db, '--config', cfg, '--as-of', `${day}T10:00:00-05:00`, '--json'])).intents;

@@ -1,7 +1,14 @@
 // The demo book: an LT bucket out of band (long ≈ 77% of LT gross, short ≈ 23%), an MM bucket, a tick for
-// every symbol. Loading it twice changes nothing.
+// every symbol, and (unless asked not to) a short, honest history relative to today, so the first start shows the
+// whole loop: CORRECTING with intents to approve, a band chart with its past, and fills in the EOD report. Everything
+// it writes is marked demo (app_state demo_loaded_at; the console's header says so). Loading it twice changes
+// nothing.
+import { accountCalendar, DEFAULT_TIMEZONE, isTradingDay, localTimeToEpoch, previousTradingDay, tradingDateOf, type Calendar } from '../../shared/calendar';
 import { toMicro } from '../../shared/money';
-import type { Bucket } from '../../shared/domain';
+import { parseClassification, sideOf, type Bucket, type Classification } from '../../shared/domain';
+import { startEpisode } from './bands/episodes';
+import { LedgerConsumer } from './ledger/consumer';
+import { appendEvents } from './ledger/log';
 import { getState, setState, type Db } from './store/db';
 
 interface DemoPosition {
@@ -32,9 +39,49 @@ export const DEMO_BOOK: readonly DemoPosition[] = [
   { bucket: 'MM', symbol: 'IWM', qty: 1_500, avgCost: 205.0, tick: 210.0 },
 ];
 
+export interface DemoOptions {
+  /**
+   * Seed a short history relative to `now` (default true): band history for the last ten trading days with a
+   * violation starting two trading days before today, so the first cycle today is CORRECTING; and paper fills on
+   * the previous trading day and earlier today. Off: the book and its ticks only (tests that replay a past period).
+   */
+  history?: boolean;
+  /** The account calendar (default: New York with the NYSE calendar). */
+  calendar?: Calendar;
+}
+
+/** Fills of the demo's recent past: on the previous trading day and, once the session is under way, today. */
+const DEMO_FILLS: readonly { day: 'previous' | 'today'; at: string; symbol: string; classification: Classification; qty: number; price: number }[] = [
+  { day: 'previous', at: '10:12', symbol: 'TSLA', classification: 'LT_SHORT_DECREASE', qty: 300, price: 241.6 },
+  { day: 'previous', at: '11:05', symbol: 'SPY', classification: 'MM_LONG_INCREASE', qty: 500, price: 518.2 },
+  { day: 'previous', at: '12:20', symbol: 'JPM', classification: 'LT_LONG_DECREASE', qty: 200, price: 197.4 },
+  { day: 'today', at: '09:41', symbol: 'NVDA', classification: 'LT_LONG_DECREASE', qty: 100, price: 120.4 },
+  { day: 'today', at: '09:52', symbol: 'QQQ', classification: 'MM_SHORT_DECREASE', qty: 200, price: 449.5 },
+];
+
+/** LT long % of the demo's past sessions: in band, then out from two trading days before today. */
+const HISTORY_LONG_PCT = [66.4, 67.1, 66.8, 67.9, 68.6, 68.2, 69.1, 69.6, 74.2, 76.3];
+const HISTORY_TIMES = ['10:00', '12:00', '14:00', '15:45'];
+
 /** Loads the demo book once per database. Returns false if it was already loaded. */
-export function loadDemoBook(db: Db, now = Date.now()): boolean {
+export function loadDemoBook(db: Db, now = Date.now(), opts: DemoOptions = {}): boolean {
   if (getState(db, 'demo_loaded_at')) return false;
+  const cal = opts.calendar ?? accountCalendar(DEFAULT_TIMEZONE, { holidays: [] });
+  const history = opts.history !== false;
+  const zone = cal.timezone;
+  const todayDate = tradingDateOf(now, zone);
+  const today = isTradingDay(todayDate, cal) ? todayDate : previousTradingDay(todayDate, cal);
+  const previous = previousTradingDay(today, cal);
+  // Only fills that have happened: today's once their time has passed.
+  const fills = history
+    ? DEMO_FILLS.map((f) => ({ ...f, ts: localTimeToEpoch(f.day === 'today' ? today : previous, f.at, zone) })).filter((f) => f.ts < now)
+    : [];
+  // The opening book is the demo book less what those fills did, so that the ledger, applying them, lands on it.
+  const opening = new Map(DEMO_BOOK.map((p) => [`${p.bucket}\u0000${p.symbol}`, p.qty]));
+  for (const f of fills) {
+    const key = `${parseClassification(f.classification).bucket}\u0000${f.symbol}`;
+    opening.set(key, (opening.get(key) ?? 0) - (sideOf(f.classification) === 'BUY' ? f.qty : -f.qty));
+  }
   const pos = db.prepare(
     `INSERT INTO positions (bucket, symbol, qty, cost_micro, realized_micro, updated_at) VALUES (?, ?, ?, ?, 0, ?)
      ON CONFLICT(bucket, symbol) DO NOTHING`,
@@ -45,10 +92,59 @@ export function loadDemoBook(db: Db, now = Date.now()): boolean {
   );
   db.transaction(() => {
     for (const p of DEMO_BOOK) {
-      pos.run(p.bucket, p.symbol, p.qty, toMicro(p.avgCost) * Math.abs(p.qty), now);
+      const qty = opening.get(`${p.bucket}\u0000${p.symbol}`) ?? p.qty;
+      pos.run(p.bucket, p.symbol, qty, toMicro(p.avgCost) * Math.abs(qty), now);
       tick.run(p.symbol, toMicro(p.tick), now);
+    }
+    if (history) seedHistory(db, cal, today, now);
+    if (fills.length) {
+      appendEvents(
+        db,
+        fills.flatMap((f, i) => {
+          const base = { order_id: `demo-o-${i + 1}`, symbol: f.symbol, classification: f.classification, side: sideOf(f.classification) };
+          return [
+            JSON.stringify({ event_id: `demo-${i + 1}-new`, ts: new Date(f.ts - 60_000).toISOString(), event_type: 'NEW', ...base }),
+            JSON.stringify({ event_id: `demo-${i + 1}-fill`, ts: new Date(f.ts).toISOString(), event_type: 'FILL', fill_qty: f.qty, fill_price: f.price, ...base }),
+          ];
+        }),
+        'demo',
+      );
     }
     setState(db, 'demo_loaded_at', new Date(now).toISOString());
   })();
+  if (fills.length) new LedgerConsumer(db, { timezone: zone }).runToEnd();
   return true;
+}
+
+/**
+ * Band history for the last ten trading days up to today (not today itself: today's cycles write their own), the
+ * open violation episode that started two trading days before today, and a line a day in the cycle log.
+ */
+function seedHistory(db: Db, cal: Calendar, today: string, now: number): void {
+  const zone = cal.timezone;
+  const days: string[] = [];
+  for (let d = today; days.length < HISTORY_LONG_PCT.length; d = previousTradingDay(d, cal)) days.unshift(d);
+  const hist = db.prepare('INSERT INTO band_history (ts, long_pct, short_pct, gross_pct, status, mode) VALUES (?, ?, ?, ?, ?, ?)');
+  const cycle = db.prepare('INSERT INTO engine_cycles (at, mode, status, message) VALUES (?, ?, ?, ?)');
+  const startIdx = days.length - 3; // two trading days before today
+  days.forEach((day, i) => {
+    if (day === today) return;
+    const base = HISTORY_LONG_PCT[i];
+    const out = i >= startIdx;
+    HISTORY_TIMES.forEach((t, k) => {
+      const ts = localTimeToEpoch(day, t, zone);
+      if (ts >= now) return;
+      const long = Math.round((base + (k - 1.5) * 0.15) * 100) / 100;
+      const status = out ? 'WATCH' : 'IN_BAND';
+      hist.run(ts, long, Math.round((100 - long) * 100) / 100, 101.2 + k * 0.05, status, 'NORMAL');
+      if (k === 0) {
+        const dayN = i - startIdx + 1;
+        const msg = out
+          ? `WATCH: LT long ${long.toFixed(1)}% > 70.0%, day ${dayN} of tolerance 2; gross 101.2% (demo history)`
+          : `IN_BAND: LT long ${long.toFixed(1)}%, short ${(100 - long).toFixed(1)}%; gross 101.2% (demo history)`;
+        cycle.run(ts, 'NORMAL', status, msg);
+      }
+    });
+    if (i === startIdx) startEpisode(db, localTimeToEpoch(day, HISTORY_TIMES[0], zone), day, 'long HIGH');
+  });
 }

@@ -1,5 +1,6 @@
 // Spine commands: init, check-config.
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
+import { accountCalendar, type CalendarSettings } from '../../../shared/calendar';
 import { loadDemoBook } from '../../services/demo';
 import { appliedVersions, openDb } from '../../services/store/db';
 import { bookZone } from '../../services/store/book-zone';
@@ -7,22 +8,28 @@ import { optionalString, requireString, UsageError, type Command } from '../fram
 
 const init: Command = {
   name: 'init',
-  usage: 'init --db F [--demo] [--config C]',
-  summary: "create or migrate the database; --demo loads the demo book; the book keeps --config's account time zone",
-  options: { db: { type: 'string' }, demo: { type: 'boolean' }, config: { type: 'string' } },
+  usage: 'init --db F [--demo [--no-history]] [--config C]',
+  summary:
+    "create or migrate the database; --demo loads the demo book with a short history up to today (--no-history: the book only); the book keeps --config's account time zone",
+  options: { db: { type: 'string' }, demo: { type: 'boolean' }, 'no-history': { type: 'boolean' }, config: { type: 'string' } },
   run({ values, io }) {
     const file = requireString(values, 'db', this.usage);
     const configFile = optionalString(values, 'config');
     let zone: string | undefined;
+    let account: CalendarSettings = { holidays: [] };
     if (configFile) {
       const r = loadConfigFile(configFile);
       if (!r.ok) throw new UsageError(`config ${configFile}: ${r.errors.map(formatConfigError).join('; ')}`);
       zone = r.config.account.timezone;
+      account = r.config.account;
     }
+    if (values['no-history'] && !values.demo) throw new UsageError('--no-history goes with --demo');
     const db = openDb(file);
     try {
       const timezone = bookZone(db, zone, `--config ${configFile}`);
-      const demo = values.demo ? loadDemoBook(db) : false;
+      const demo = values.demo
+        ? loadDemoBook(db, Date.now(), { history: !values['no-history'], calendar: accountCalendar(timezone, account) })
+        : false;
       const versions = appliedVersions(db);
       io.out(
         `${JSON.stringify({ db: file, schema_version: versions[versions.length - 1] ?? 0, demo_loaded: demo, timezone })}\n`,

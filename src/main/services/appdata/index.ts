@@ -4,7 +4,10 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { accountCalendar, DEFAULT_TIMEZONE } from '../../../shared/calendar';
+import { loadConfigFile } from '../config/load';
 import { loadDemoBook } from '../demo';
+import { bookZone } from '../store/book-zone';
 import { openDb } from '../store/db';
 
 /** The folder name under the OS's app-data folder (also the packaged app's, whatever its product name). */
@@ -44,7 +47,11 @@ export function ensureAppData(dir: string, defaultConfig: string, opts: { native
   if (!existsSync(dbFile)) {
     const db = openDb(dbFile, { nativeBinding: opts.nativeBinding });
     try {
-      createdDemo = loadDemoBook(db);
+      // The demo's history is dated in the account calendar of the config the console will run on.
+      const r = loadConfigFile(config);
+      const account = r.ok ? r.config.account : { timezone: DEFAULT_TIMEZONE, holidays: [] };
+      const zone = bookZone(db, account.timezone);
+      createdDemo = loadDemoBook(db, Date.now(), { calendar: accountCalendar(zone, account) });
     } finally {
       db.close();
     }

@@ -748,6 +748,13 @@ export class Engine {
       orders_held: s.mode === 'HALTED' ? this.heldOrders() : 0,
       stale_prices: s.stale.map((x) => x.symbol),
       market_close: this.closeTime(tradingDateOf(now, this.zone)),
+      calendar: {
+        exchange: s.cal.exchange ?? null,
+        holidays: [...s.cal.holidays],
+        open_dates: [...(s.cal.openDates ?? [])],
+        early_closes: { ...(s.cal.earlyCloses ?? {}) },
+      },
+      demo: !!getState(this.db, 'demo_loaded_at'),
       last_cycle_at: (this.st.lastCycle.get() as number | undefined) ?? null,
     };
   }
