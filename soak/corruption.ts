@@ -1,12 +1,15 @@
 // Corruption handling: a good database with a daily backup is copied, then truncated or scribbled over in many ways.
-// For each damaged copy: opening it either fails with StoreError CORRUPT (and describeCorruption gives one clear line
-// with the offer to restore the backup), or — damage SQLite cannot see, e.g. bytes inside a record or free space — it
-// opens. Then restoreBackup brings back exactly the backed-up book, and the damaged file is kept aside byte for byte.
+// For each damaged copy: opening it either fails with StoreError CORRUPT (the cheap checks every open makes: a
+// truncated file, a damaged header or schema; describeCorruption gives one clear line with the offer to restore the
+// backup), or it opens and SQLite's check (what `bandctl check`, the console's background check and an open after an
+// unclean shutdown run) finds the damage, or — damage SQLite cannot see, e.g. bytes inside a record or free space —
+// nothing finds it. Then restoreBackup brings back exactly the backed-up book, the damaged file kept aside.
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDemoBook } from '../src/main/services/demo';
 import { backupNow, describeCorruption, formatBackupTime, latestBackup, restoreBackup } from '../src/main/services/store/backup';
 import { openDb, StoreError, type Db } from '../src/main/services/store/db';
+import { checkIntegrity } from '../src/main/services/store/integrity';
 import { Rng } from './rng';
 
 export interface CorruptionCase {
@@ -18,6 +21,8 @@ export interface CorruptionReport {
   cases: number;
   /** openDb refused the file with StoreError CORRUPT and a clear message with the restore offer. */
   detected: number;
+  /** It opened, and the integrity check (bandctl check, the console's background check) found the damage. */
+  detectedByCheck: number;
   /** The file still opened (damage inside record bytes or free space: SQLite has no page checksums). */
   undetected: number;
   /** GAP: opened as a new EMPTY database although it had data and a backup (truncated to 0 or 1 bytes). */
@@ -27,7 +32,7 @@ export interface CorruptionReport {
   /** Informational lines (one per undetected case). */
   notes: string[];
   /** What happened to each case, in order. */
-  outcomes: { name: string; outcome: 'detected' | 'undetected' | 'opened-empty' }[];
+  outcomes: { name: string; outcome: 'detected' | 'detected-by-check' | 'undetected' | 'opened-empty' }[];
 }
 
 function snapshot(db: Db): string {
@@ -116,7 +121,7 @@ export async function runCorruptionSuite(opts: { dir: string; randomScribbles: n
   const goodDb = openDb(good);
   const pageSize = goodDb.pragma('page_size', { simple: true }) as number;
   const expected = snapshot(goodDb);
-  const report: CorruptionReport = { cases: 0, detected: 0, undetected: 0, openedEmpty: 0, restored: 0, violations: [], notes: [], outcomes: [] };
+  const report: CorruptionReport = { cases: 0, detected: 0, detectedByCheck: 0, undetected: 0, openedEmpty: 0, restored: 0, violations: [], notes: [], outcomes: [] };
   const cases = corruptionCases(opts.randomScribbles);
   try {
     let n = 0;
@@ -169,6 +174,9 @@ export async function runCorruptionSuite(opts: { dir: string; randomScribbles: n
           report.notes.push(
             `${c.name}: GAP: openDb opens it as a new empty database (no message) although a backup exists`,
           );
+        } else if (!checkIntegrity(file).ok) {
+          report.detectedByCheck++;
+          report.outcomes.push({ name: c.name, outcome: 'detected-by-check' });
         } else {
           report.undetected++;
           report.outcomes.push({ name: c.name, outcome: 'undetected' });

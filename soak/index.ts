@@ -98,6 +98,7 @@ async function corruptionSection(): Promise<SectionResult> {
     counts: {
       cases: r.cases,
       detected_with_message: r.detected,
+      detected_by_check: r.detectedByCheck,
       opened_undetectable_damage: r.undetected,
       opened_as_empty_GAP: r.openedEmpty,
       restored: r.restored,

@@ -7,6 +7,16 @@ export interface StreamStatus {
   detail: string;
 }
 
+export interface IntegrityStatus {
+  state: 'pending' | 'ok' | 'failed' | 'off';
+  /** "ok", or SQLite's first problems. */
+  detail: string;
+  at: number | null;
+  ms: number | null;
+  /** The previous session of this book did not close cleanly. */
+  unclean_shutdown: boolean;
+}
+
 export interface AppStatus {
   mode: EngineMode;
   status: BandStatus;
@@ -43,6 +53,8 @@ export interface AppStatus {
   calendar: { exchange: 'NYSE' | null; holidays: string[]; open_dates: string[]; early_closes: Record<string, string> };
   /** The book was seeded by `init --demo` (the header says so). */
   demo: boolean;
+  /** The database check: after an unclean shutdown at open, and in the background after the console starts. */
+  integrity: IntegrityStatus;
   last_cycle_at: number | null;
 }
 

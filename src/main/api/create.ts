@@ -11,7 +11,8 @@ import { openConsoleStreams } from '../services/streams';
 import { Engine } from '../services/engine/engine';
 import { RandomWalkSimulator, staticPrices, type PriceSource } from '../services/prices';
 import { startDailyBackups } from '../services/store/backup';
-import { openDb, type Db } from '../services/store/db';
+import { openDb, openInfo, type Db } from '../services/store/db';
+import { checkIntegrityOffThread } from '../services/ledger/worker';
 import { EventHub } from './events';
 import type { ConsoleServices } from './services';
 import { ledgerAccess } from './ledger';
@@ -32,6 +33,11 @@ export interface CreateOptions {
   /** How often to look for commits by other processes, ms (default 1000; 0 = never). */
   watchMs?: number;
   actor?: string;
+  /**
+   * The background database check after start: its delay in ms (default 3000), or false for none. It runs on a
+   * worker thread from `ledgerWorkerFile`'s entry when there is one.
+   */
+  integrityCheck?: number | false;
   /** The engine's clock (tests pin it); Date.now by default. */
   now?: () => number;
   log?: (line: string) => void;
@@ -136,6 +142,31 @@ export async function createServices(dbFile: string, configFile: string, opts: C
   // a damaged book is restored from.
   const backups = dbFile === ':memory:' || opts.backups === false ? null : startDailyBackups(db, dbFile, { nativeBinding: opts.nativeBinding, onError: (e) => log(`backup: ${e.message}`) });
 
+  // The database check: what open found (a check after an unclean shutdown), then a full quick_check in the
+  // background once the console is up: the result in the header (status) and the log.
+  const info = openInfo(db);
+  engine.setIntegrity({
+    state: opts.integrityCheck === false ? 'off' : 'pending',
+    detail: info.uncleanShutdown ? 'the previous session did not close cleanly; checked at open: ok' : 'checking in the background',
+    at: null,
+    ms: info.check?.ms ?? null,
+    unclean_shutdown: info.uncleanShutdown,
+  });
+  if (info.uncleanShutdown) log(`database: the previous session did not close cleanly; quick_check at open: ${info.check?.detail ?? 'not run'}`);
+  let checkTimer: NodeJS.Timeout | null = null;
+  let checking: Promise<void> | null = null;
+  if (opts.integrityCheck !== false && dbFile !== ':memory:') {
+    checkTimer = setTimeout(() => {
+      checkTimer = null;
+      checking = checkIntegrityOffThread(dbFile, { workerFile: opts.ledgerWorkerFile, nativeBinding: opts.nativeBinding }).then((r) => {
+        log(`database check (${r.kind}_check, ${Math.round(r.ms)} ms): ${r.detail}`);
+        if (closed) return;
+        engine.setIntegrity({ state: r.ok ? 'ok' : 'failed', detail: r.detail, at: Date.now(), ms: Math.round(r.ms), unclean_shutdown: info.uncleanShutdown });
+      });
+    }, opts.integrityCheck ?? 3_000);
+    checkTimer.unref();
+  }
+
   if (opts.cycles !== false) engine.start();
   ledger.start(refresh);
 
@@ -152,6 +183,8 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     async close() {
       if (closed) return;
       closed = true;
+      if (checkTimer) clearTimeout(checkTimer);
+      await checking;
       if (watch) clearInterval(watch);
       engine.stop();
       offs.forEach((off) => off());

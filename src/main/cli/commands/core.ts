@@ -4,6 +4,9 @@ import { accountCalendar, type CalendarSettings } from '../../../shared/calendar
 import { loadDemoBook } from '../../services/demo';
 import { appliedVersions, openDb } from '../../services/store/db';
 import { bookZone } from '../../services/store/book-zone';
+import { formatBackupTime, latestBackup } from '../../services/store/backup';
+import { checkIntegrity } from '../../services/store/integrity';
+import { existsSync } from 'node:fs';
 import { optionalString, requireString, UsageError, type Command } from '../framework';
 
 const init: Command = {
@@ -58,4 +61,25 @@ const checkConfig: Command = {
   },
 };
 
-export const commands: Command[] = [init, checkConfig];
+const check: Command = {
+  name: 'check',
+  usage: 'check --db F [--full] [--json]',
+  summary: "SQLite's integrity check of a book (quick_check; --full: integrity_check, also indexes); exit 2 when damaged",
+  options: { db: { type: 'string' }, full: { type: 'boolean' }, json: { type: 'boolean' } },
+  run({ values, io }) {
+    const file = requireString(values, 'db', this.usage);
+    if (!existsSync(file)) throw new UsageError(`database ${file} does not exist`);
+    const r = checkIntegrity(file, { full: values.full === true });
+    if (values.json) io.out(`${JSON.stringify({ db: file, ok: r.ok, check: `${r.kind}_check`, detail: r.detail, ms: Math.round(r.ms) })}\n`);
+    else if (r.ok) io.out(`${file}: ok (${r.kind}_check, ${Math.round(r.ms)} ms)\n`);
+    if (!r.ok) {
+      const backup = latestBackup(file);
+      const offer = backup ? `; a backup from ${formatBackupTime(backup.takenAt)} is available: bandctl restore --db '${file}'` : '; no backup of it was found';
+      io.err(`bandctl: ${file} is damaged (${r.kind}_check: ${r.detail})${offer}\n`);
+      return 2;
+    }
+    return 0;
+  },
+};
+
+export const commands: Command[] = [init, checkConfig, check];

@@ -21,6 +21,7 @@ import type {
   BandPreview,
   CycleLogRow,
   IntentOutcome,
+  IntegrityStatus,
   IntentView,
   StreamStatus,
 } from '../../../shared/types';
@@ -180,6 +181,7 @@ export class Engine {
   private readonly clock: () => number;
   private readonly events = new Emitter<EngineEvents>();
   private stream: StreamStatus = { state: 'off', detail: 'embedded log' };
+  private integrity: IntegrityStatus = { state: 'off', detail: 'not checked by this process', at: null, ms: null, unclean_shutdown: false };
   private timer: NodeJS.Timeout | null = null;
   /** In-memory copies of the book and the ticks, valid while their generation counters are unchanged. */
   private bookCache: { gen: number; positions: BookPosition[] } | null = null;
@@ -226,6 +228,12 @@ export class Engine {
 
   on<K extends keyof EngineEvents>(event: K, cb: (payload: EngineEvents[K]) => void): () => void {
     return this.events.on(event, cb);
+  }
+
+  /** The console's database check reports here; status() shows it. */
+  setIntegrity(s: IntegrityStatus): void {
+    this.integrity = { ...s };
+    this.emitStatus();
   }
 
   /** The Redis bridge reports its connection state here; status() shows it. */
@@ -755,6 +763,7 @@ export class Engine {
         early_closes: { ...(s.cal.earlyCloses ?? {}) },
       },
       demo: !!getState(this.db, 'demo_loaded_at'),
+      integrity: { ...this.integrity },
       last_cycle_at: (this.st.lastCycle.get() as number | undefined) ?? null,
     };
   }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db';
+import { checkIntegrity, type IntegrityResult } from '../store/integrity';
 import { LedgerConsumer, type Counts } from './consumer';
 
 export interface LedgerWorkerOptions {
@@ -134,3 +135,34 @@ function runWorker(input: WorkerInput): void {
 }
 
 if (!isMainThread && (workerData as WorkerInput | null)?.ledgerWorker) runWorker(workerData as WorkerInput);
+
+interface CheckInput {
+  integrityCheck: true;
+  dbFile: string;
+  full: boolean;
+  nativeBinding?: string;
+}
+
+/**
+ * SQLite's integrity check of a file on a worker thread (the same entry file as the ledger worker), so a check of a
+ * large book never holds the main process's thread. Without an entry file (tests, tsx) it runs here.
+ */
+export function checkIntegrityOffThread(
+  dbFile: string,
+  opts: { full?: boolean; workerFile?: string | null; nativeBinding?: string } = {},
+): Promise<IntegrityResult> {
+  const file = opts.workerFile === undefined ? thisFile() : opts.workerFile;
+  if (!file || !existsSync(file)) return Promise.resolve(checkIntegrity(dbFile, opts));
+  const data: CheckInput = { integrityCheck: true, dbFile, full: opts.full ?? false, nativeBinding: opts.nativeBinding };
+  const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+  return new Promise((resolve) => {
+    const w = new Worker(file, { workerData: data, execArgv });
+    w.once('message', (r: IntegrityResult) => resolve(r));
+    w.once('error', (e) => resolve({ ok: false, detail: `the check could not run: ${e.message}`, kind: opts.full ? 'full' : 'quick', ms: 0 }));
+  });
+}
+
+if (!isMainThread && (workerData as CheckInput | null)?.integrityCheck) {
+  const d = workerData as CheckInput;
+  parentPort?.postMessage(checkIntegrity(d.dbFile, { full: d.full, nativeBinding: d.nativeBinding }));
+}

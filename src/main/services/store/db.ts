@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { latestBackup } from './backup';
+import { beginSession, type IntegrityResult } from './integrity';
 import { MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -57,8 +58,29 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536'); // 64 MiB: keeps the event-id index hot
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new StoreError(`database ${file} is corrupt: ${String(check)}`, 'CORRUPT');
+    // Reading the schema is the cheap check every open makes: a damaged header or schema page fails here.
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    // The full check only after an unclean shutdown (services/store/integrity.ts): its cost grows with the file.
+    const session = file === ':memory:' || opts.readonly ? null : beginSession(file);
+    let checked: IntegrityResult | null = null;
+    if (session?.unclean.length) {
+      const t0 = performance.now();
+      const check = db.pragma('quick_check(20)', { simple: true });
+      checked = { ok: check === 'ok', detail: String(check), kind: 'quick', ms: performance.now() - t0 };
+      if (check !== 'ok') {
+        session.end();
+        throw new StoreError(`database ${file} is corrupt (found after an unclean shutdown): ${String(check)}`, 'CORRUPT');
+      }
+    }
+    if (session) {
+      const close = db.close.bind(db);
+      db.close = () => {
+        const r = close();
+        session.end();
+        return r;
+      };
+    }
+    opened.set(db, { uncleanShutdown: (session?.unclean.length ?? 0) > 0, check: checked });
     if (opts.migrate !== false && !opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
     else assertNotNewer(db, opts.migrations ?? MIGRATIONS);
   } catch (e) {
@@ -71,6 +93,20 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     throw e;
   }
   return db;
+}
+
+export interface OpenInfo {
+  /** A connection to this file had not closed cleanly (a crash or a kill) since the last open. */
+  uncleanShutdown: boolean;
+  /** The check that ran because of it, if any. */
+  check: IntegrityResult | null;
+}
+
+const opened = new WeakMap<Db, OpenInfo>();
+
+/** What openDb found (unclean shutdown, the check it then ran). */
+export function openInfo(db: Db): OpenInfo {
+  return opened.get(db) ?? { uncleanShutdown: false, check: null };
 }
 
 export function appliedVersions(db: Db): number[] {
