@@ -8,7 +8,9 @@ import type { RiskConfig } from '../services/config/schema';
 import { listPositions, listQuarantine } from '../services/ledger/positions';
 import { startLedgerWorker, type LedgerWorkerHandle } from '../services/ledger/worker';
 import { jsonText, reportBundle, writeDueReports } from '../services/reports';
-import type { Db } from '../services/store/db';
+import { getState, setState, type Db } from '../services/store/db';
+import { compactLog } from '../services/ledger/log';
+import { tradingDateOf } from '../../shared/calendar';
 
 export interface LedgerAccess {
   positions(): PositionView[];
@@ -55,6 +57,17 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
       if (files.length) opts.log(`EOD reports written: ${files.join(', ')}`);
     } catch (e) {
       opts.log(`EOD reports: ${(e as Error).message}`);
+    }
+    // Bounded growth: once a day, the raw text of applied events older than retention.raw_days goes.
+    try {
+      const today = tradingDateOf(opts.now(), opts.timezone);
+      if (getState(db, 'log_compacted_on') !== today) {
+        const r = compactLog(db, { rawDays: cfg.retention.raw_days, now: opts.now() });
+        setState(db, 'log_compacted_on', today);
+        if (r.removed) opts.log(`event log: removed the raw text of ${r.removed} applied events older than ${cfg.retention.raw_days} days`);
+      }
+    } catch (e) {
+      opts.log(`event log compaction: ${(e as Error).message}`);
     }
   };
 

@@ -6,6 +6,7 @@ import { groupThousands } from '../../../shared/money';
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
 import { ingestLines, streamLines } from '../../services/ledger/ingest';
+import { compactLog } from '../../services/ledger/log';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { jsonText, reportBundle } from '../../services/reports';
 import { bookZone } from '../../services/store/book-zone';
@@ -66,6 +67,33 @@ const ingest: Command = {
     } finally {
       db.close();
     }
+    return 0;
+  },
+};
+
+const compact: Command = {
+  name: 'compact',
+  usage: 'compact --db F [--config C] [--raw-days N] [--vacuum] [--json]',
+  summary: 'drop the raw text of applied events older than retention.raw_days (default 30); --vacuum also gives the space back to the file system',
+  options: { db: { type: 'string' }, config: { type: 'string' }, 'raw-days': { type: 'string' }, vacuum: { type: 'boolean' }, json: { type: 'boolean' } },
+  run({ values, io }) {
+    const dbFile = requireString(values, 'db', this.usage);
+    const cfg = loadConfig(optionalString(values, 'config'));
+    const rawDays = intOption(values, 'raw-days', cfg?.retention.raw_days ?? 30, 1);
+    const db = openExisting(dbFile);
+    let out: { removed: number; raw_days: number; bytes_before: number; bytes_after: number };
+    try {
+      const bytes = () => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+      const before = bytes();
+      const r = compactLog(db, { rawDays });
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      if (values.vacuum) db.exec('VACUUM');
+      out = { removed: r.removed, raw_days: rawDays, bytes_before: before, bytes_after: bytes() };
+    } finally {
+      db.close();
+    }
+    if (values.json) io.out(`${JSON.stringify(out)}\n`);
+    else io.out(`removed the raw text of ${groupThousands(out.removed)} applied events older than ${rawDays} days; ${groupThousands(out.bytes_before)} -> ${groupThousands(out.bytes_after)} bytes${values.vacuum ? '' : ' (free pages are reused; --vacuum shrinks the file)'}\n`);
     return 0;
   },
 };
@@ -198,5 +226,5 @@ const quarantine: Command = {
   },
 };
 
-export const commands: Command[] = [ingest, report, importPositionsCmd, positions, quarantine];
+export const commands: Command[] = [ingest, report, importPositionsCmd, positions, quarantine, compact];
 

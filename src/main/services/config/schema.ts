@@ -82,6 +82,12 @@ export const RiskConfigSchema = z.strictObject({
     })
     .prefault({}),
   streams: streams.prefault({}),
+  retention: z
+    .strictObject({
+      // Raw text of applied events is kept this many days (fills, aggregates and event ids stay for ever).
+      raw_days: z.number().int('must be a whole number of days').min(1, 'must be at least 1').max(3650, 'must be at most 3650').default(30),
+    })
+    .prefault({}),
 });
 
 export type RiskConfig = z.infer<typeof RiskConfigSchema>;

@@ -56,3 +56,24 @@ export function appendEvents(db: Db, raws: readonly string[], source: string): {
 export function logEnd(db: Db): number {
   return (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM event_log').pluck().get() as number) ?? 0;
 }
+
+export interface CompactResult {
+  /** event_log rows whose raw text was removed. */
+  removed: number;
+  /** Events older than this (epoch ms) and applied by every consumer were eligible. */
+  cutoff: number;
+}
+
+/**
+ * Bounded growth (issue 13): the raw text of events older than `rawDays` that every consumer has applied is dropped
+ * from the log. What makes ingest exactly-once stays: each applied event's id is a UNIQUE column of its row in fills
+ * or order_events, so a duplicate is still caught; fills, aggregates and the quarantine (raw text of refused events)
+ * are kept. The newest applied row stays, so the log's position is never lost.
+ */
+export function compactLog(db: Db, opts: { rawDays: number; now?: number }): CompactResult {
+  const cutoff = (opts.now ?? Date.now()) - opts.rawDays * 86_400_000;
+  const applied = db.prepare('SELECT MIN(pos) FROM ledger_consumers').pluck().get() as number | null;
+  if (!applied) return { removed: 0, cutoff };
+  const r = db.prepare('DELETE FROM event_log WHERE seq < ? AND at < ?').run(applied, cutoff);
+  return { removed: r.changes, cutoff };
+}
