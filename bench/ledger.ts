@@ -2,8 +2,8 @@
 // schema width, time-ordered event_id with a UNIQUE index, 1,000 rows per transaction) measured in the same run as
 // the ledger's ingest of N events, their ratio, and the time to produce a report (text + JSON + CSV) for a day of N
 // fills. The headline ingest is the product path: what `bandctl ingest FILE` does with an N-line file (read the
-// file line by line, append to the event log, consume it exactly-once: parse + validate + exactly-once keys +
-// position + aggregates + commit, with the validator thread it starts) — the same service code, in process.
+// file line by line and apply it exactly-once: parse + validate + exactly-once keys + position + aggregates +
+// commit, with the validator thread it starts) — the same service code, in process.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,9 +116,9 @@ async function productIngest(dbFile: string, file: string, n: number): Promise<{
   });
   db.pragma('wal_checkpoint(PASSIVE)');
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const logged = db.prepare('SELECT COUNT(*) FROM event_log').pluck().get() as number;
+  const applied = db.prepare('SELECT (SELECT COUNT(*) FROM fills) + (SELECT COUNT(*) FROM order_events)').pluck().get() as number;
   db.close();
-  if (c.accepted !== n || logged !== n) throw new Error(`ledger bench: ingest accepted ${c.accepted}, logged ${logged} of ${n}`);
+  if (c.accepted !== n || applied !== n) throw new Error(`ledger bench: ingest accepted ${c.accepted}, applied ${applied} of ${n}`);
   return { perS: (n / ms) * 1000, ms };
 }
 

@@ -399,6 +399,14 @@ export class LedgerConsumer {
     return total;
   }
 
+  /**
+   * One batch in ONE transaction, its lines parsed and validated already (`pre`, one result per line, from a
+   * LineValidator) or here (null): what `bandctl ingest` applies straight from its file.
+   */
+  applyValidated(lines: string[], source: string, pre: readonly Validated[] | null): Counts {
+    return this.inTransaction(() => this.applyItems(lines, source, pre));
+  }
+
   private inTransaction<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();

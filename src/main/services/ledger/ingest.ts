@@ -1,14 +1,17 @@
-// The body of `bandctl ingest` as a service (the bench measures this same code): raw lines are appended to the event
-// log in chunks and the consumer applies them, each batch in one transaction with its position (exactly-once).
+// The body of `bandctl ingest` as a service (the bench measures this same code): the file's lines are applied
+// straight to the book in chunks, each chunk in one transaction (fills, order events, positions, aggregates).
+// Exactly-once does not need a copy of the file in the event log: every applied event's id is a UNIQUE column of its
+// row (fills or order_events), so a run killed midway and run again applies exactly the lines it had not. The raw
+// text of refused lines is kept (quarantine); the file is the record of the accepted ones. (The log stays for the
+// producers inside the app, e.g. the paper broker; ingest applies whatever they left first.)
 //
-// Past the first chunk, parse + validate move to a validator thread and the consumer runs one chunk behind the
-// appends: chunk k+1 is appended and submitted to the thread while chunk k (validated meanwhile) commits. A crash
-// anywhere leaves appended-but-unapplied lines in the log, which the next run applies first. A small input never
-// starts the thread; if it cannot start (or dies), the lines are validated on this thread.
+// Past the first chunk, parse + validate move to a validator thread, one chunk ahead: chunk k+1 is validated there
+// while chunk k commits. A small input never starts the thread; if it cannot start (or dies), the lines are
+// validated on this thread.
 import { StringDecoder } from 'node:string_decoder';
 import type { Db } from '../store/db';
 import { LedgerConsumer, type Counts } from './consumer';
-import { appendEvents } from './log';
+import type { Validated } from './validate';
 import { LineValidator } from './validator';
 
 export interface IngestOptions {
@@ -65,20 +68,29 @@ export async function ingestLines(
     total.duplicates += c.duplicates;
     total.rejected += c.rejected;
   };
-  addTo(consumer.runToEnd()); // anything a previous run appended but did not apply (a crash)
+  addTo(consumer.runToEnd()); // anything other producers appended to the log and nobody applied yet
   let validator: LineValidator | null | undefined = opts.pipeline === false ? null : undefined;
   let chunk: string[] = [];
+  let behind: string[] | null = null; // submitted to the validator thread, applied at the next flush
   let read = 0;
   let nextProgress = every;
+  const apply = (lines: string[], pre: Validated[] | null) => addTo(consumer.applyValidated(lines, opts.source, pre));
   const flush = () => {
     if (chunk.length === 0) return;
     if (validator === undefined && read > chunkSize) validator = LineValidator.start();
-    const appended = appendEvents(db, chunk, opts.source);
-    // one transaction, AUTOINCREMENT: the seqs are contiguous, so these rows are exactly this chunk
-    if (appended.last - appended.first + 1 === chunk.length) consumer.noteAppended(appended.first, chunk, opts.source);
+    if (validator) {
+      validator.submit(chunk);
+      if (behind) {
+        const pre = validator.take();
+        if (pre === null) validator = null; // the thread failed: validate the rest here
+        apply(behind, pre);
+        if (!validator) apply(chunk, null);
+      }
+      behind = validator ? chunk : null;
+    } else {
+      apply(chunk, null);
+    }
     chunk = [];
-    if (validator) addTo(consumer.runToEnd(undefined, { validator, until: appended.first - 1 }));
-    else addTo(consumer.runToEnd(undefined, { validator: null }));
     if (read >= nextProgress) {
       opts.onProgress?.(read, total);
       nextProgress = read + every;
@@ -97,13 +109,11 @@ export async function ingestLines(
       else for (const line of item) take(line);
     }
     flush();
-    addTo(consumer.runToEnd(undefined, { validator: validator ?? null })); // the chunk still behind
-  } finally {
     const v = validator as LineValidator | null | undefined; // assigned in flush()
-    if (v) {
-      consumer.release(v);
-      await v.close();
-    }
+    if (behind && v) apply(behind, v.take());
+  } finally {
+    const v = validator as LineValidator | null | undefined;
+    if (v) await v.close();
   }
   return total;
 }
