@@ -146,6 +146,23 @@ const FILL_COLS = 13;
 /** Fills per INSERT statement (fewer calls into SQLite; 13 × 32 = 416 parameters). */
 const FILL_ROWS = 32;
 
+/**
+ * True when every id of a batch sorts after every id already applied, so none can be a duplicate and the per-id
+ * probes of both UNIQUE indexes can be skipped: the common case of a producer whose ids grow (sequences, time-based
+ * ids). Compared as SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII; any other id takes the
+ * probes.
+ */
+function allAfterApplied(ids: readonly string[], maxFill: string | null, maxOe: string | null): boolean {
+  let min = ids[0];
+  for (let i = 1; i < ids.length; i++) if (ids[i] < min) min = ids[i];
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/;
+  if (!ascii.test(min) || (maxFill !== null && !ascii.test(maxFill)) || (maxOe !== null && !ascii.test(maxOe))) return false;
+  // the minimum in JavaScript's order is the minimum in byte order only if no id has a character past ASCII
+  if (!ascii.test(ids.join(''))) return false;
+  return (maxFill === null || min > maxFill) && (maxOe === null || min > maxOe);
+}
+
 export class LedgerConsumer {
   readonly name: string;
   readonly batchSize: number;
@@ -167,6 +184,8 @@ export class LedgerConsumer {
     posAll: Statement;
     maxFill: Statement;
     maxOe: Statement;
+    maxFillId: Statement;
+    maxOeId: Statement;
     applied: Statement;
     insFills: Statement;
     insFill: Statement;
@@ -199,6 +218,9 @@ export class LedgerConsumer {
       posAll: db.prepare('SELECT bucket, symbol, qty, cost_micro, realized_micro FROM positions').safeIntegers(true),
       maxFill: db.prepare('SELECT COALESCE(MAX(id), 0) FROM fills').pluck(),
       maxOe: db.prepare('SELECT COALESCE(MAX(id), 0) FROM order_events').pluck(),
+      // the greatest event id applied so far in each table (one step down each UNIQUE index)
+      maxFillId: db.prepare('SELECT MAX(event_id) FROM fills').pluck(),
+      maxOeId: db.prepare('SELECT MAX(event_id) FROM order_events').pluck(),
       // Exactly-once: the ids of a batch that are already applied, as a fill or as a lifecycle event (one statement
       // per batch: SQLite probes both UNIQUE event_id indexes; the exact text is compared, no hash).
       applied: db
@@ -486,7 +508,9 @@ export class LedgerConsumer {
     let nextFill = (st.maxFill.get() as number) + 1;
     let nextOe = (st.maxOe.get() as number) + 1;
     const seen =
-      ids.length > 0 && nextFill + nextOe > 2 ? new Set(st.applied.all(JSON.stringify(ids)) as string[]) : null;
+      ids.length > 0 && nextFill + nextOe > 2 && !allAfterApplied(ids, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
+        ? new Set(st.applied.all(JSON.stringify(ids)) as string[])
+        : null;
 
     // Pass 3: apply the new events in stream order.
     const args = this.fillArgs;
