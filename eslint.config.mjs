@@ -29,8 +29,14 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/main/**', 'src/preload/**', 'tests/**', 'bench/**', 'soak/**', 'scripts/**', 'e2e/**', '*.config.*', '.ci/**'],
+    files: ['src/main/**', 'src/preload/**', 'tests/**', 'bench/**', 'soak/**', 'scripts/**', 'bin/**', 'e2e/**', '*.config.*', '.ci/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // CommonJS launchers and preloads (bin/bandctl.cjs, scripts/fetch-reason.cjs): require is how they load
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/main/**/*.ts'],

@@ -7,6 +7,7 @@ export const ROOT = join(__dirname, '..', '..');
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export const BANDCTL = join(ROOT, 'src', 'main', 'cli', 'bandctl.ts');
 export const TSX_CJS = require.resolve('tsx/cjs', { paths: [ROOT] });
+export const BANDCTL_BIN = join(ROOT, 'bin', 'bandctl.cjs');
 
 export function tempDir(prefix = 'ledger-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -57,8 +58,8 @@ export interface Run {
 
 /** Runs the real CLI as a subprocess. */
 export function bandctl(args: string[], input?: string): Run {
-  // tsx's own CJS hook in one node process (what `tsx` does, minus its wrapper process): the real CLI from source
-  const r = spawnSync(process.execPath, ['--require', TSX_CJS, BANDCTL, ...args], {
+  // bin/bandctl.cjs: the built CLI when it is as new as the sources (npm test builds it), else the sources via tsx
+  const r = spawnSync(process.execPath, [BANDCTL_BIN, ...args], {
     cwd: ROOT,
     input,
     encoding: 'utf8',

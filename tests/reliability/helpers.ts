@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const BANDCTL = join(ROOT, 'src/main/cli/bandctl.ts');
+// bin/bandctl.cjs: the built CLI when it is as new as the sources (npm test builds it), else the sources via tsx
+const BANDCTL = join(ROOT, 'bin/bandctl.cjs');
 
 export function tempDir(prefix = 'band-rel-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -13,6 +13,6 @@ export function tempDir(prefix = 'band-rel-'): string {
 
 /** Runs the real bandctl as a subprocess. */
 export function bandctl(args: string[], input?: string) {
-  const r = spawnSync(TSX, [BANDCTL, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BANDCTL, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

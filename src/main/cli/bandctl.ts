@@ -1,68 +1,19 @@
 #!/usr/bin/env node
-// bandctl: the main-process services, headless (SPEC §10).
-import { COMMANDS } from './commands';
-import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
-import { describeCorruption } from '../services/store/backup';
-import { StoreError } from '../services/store/db';
+// bandctl: the main-process services, headless (SPEC §10). This entry stays small so that `bandctl --version`
+// starts like a CLI: the router and the services load only when a command has to run.
+import { isMainThread } from 'node:worker_threads';
+import type { Io } from './framework';
 
-function helpText(): string {
-  // Long usages put their summary on the next line so the list stays readable in 100 columns.
-  const width = Math.min(56, Math.max(...COMMANDS.map((c) => c.usage.length)));
-  const line = (c: Command) =>
-    c.usage.length <= width ? `  ${c.usage.padEnd(width)}  ${c.summary}` : `  ${c.usage}\n  ${''.padEnd(width)}  ${c.summary}`;
-  return [
-    'bandctl — Band Console from the command line',
-    '',
-    'Usage: bandctl <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map(line),
-    '',
-    'Output goes to stdout; errors to stderr as one line. Exit 0 ok, 2 bad input or usage, 1 internal failure.',
-    '',
-  ].join('\n');
-}
+declare const BANDCTL_VERSION: string | undefined;
 
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(helpText());
-    return name ? 0 : 2;
-  }
-  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
-  let dbFile: string | undefined;
-  try {
-    if (!cmd) throw new UsageError(`unknown command '${name}'; see bandctl --help`);
-    const { values, positionals } = parseCommandArgs(cmd, rest);
-    if (typeof values.db === 'string') dbFile = values.db;
-    if (values.help) {
-      io.out(`Usage: bandctl ${cmd.usage}\n${cmd.summary}\n`);
-      return 0;
-    }
-    return (await cmd.run({ values, positionals, io })) ?? 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`bandctl: ${oneLine(e.message)}\n`);
-      return 2;
-    }
-    if (e instanceof StoreError && e.code === 'CORRUPT' && dbFile) {
-      // the damage, and the offer: "a backup from <date> is available: bandctl restore --db F"
-      io.err(`bandctl: ${oneLine(describeCorruption(dbFile, e))}\n`);
-      return 2;
-    }
-    if (e instanceof StoreError && (e.code === 'NEWER_SCHEMA' || e.code === 'CORRUPT' || e.code === 'OPEN_FAILED' || e.code === 'ZONE_MISMATCH')) {
-      io.err(`bandctl: ${oneLine(e.message)}\n`);
-      return 2;
-    }
-    // One line, as every error; BANDCTL_DEBUG=1 adds the stack for a bug report.
-    const detail = process.env.BANDCTL_DEBUG ? `\n${(e as Error)?.stack ?? ''}` : '';
-    io.err(`bandctl: internal error: ${oneLine((e as Error)?.message ?? String(e))}${detail}\n`);
-    return 1;
-  }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+/** The version baked in at build time (scripts/build-cli.mjs), else read from package.json (tsx, tests). */
+function version(): string {
+  if (typeof BANDCTL_VERSION === 'string') return BANDCTL_VERSION;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { join } = require('node:path') as typeof import('node:path');
+  return (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
 }
 
 // `bandctl … | head` closes the pipe early: that is the reader's choice, not a failure.
@@ -77,12 +28,31 @@ const io: Io = {
   stdin: process.stdin,
 };
 
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`bandctl: internal error: ${String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+async function run(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`bandctl ${version()}\n`);
+    return 0;
+  }
+  // required here, not imported at the top: only now do the router and the services load (CommonJS: the built
+  // CLI and tsx's hook alike)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { main } = require('./main') as typeof import('./main');
+  return main(argv, io);
+}
+
+if (isMainThread) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`bandctl: internal error: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+} else {
+  // The built CLI is one file, and the threads it starts (the ingest's validator) run that same file: loading the
+  // services lets their worker entries see their workerData and take over.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./main');
+}

@@ -30,7 +30,7 @@ function openExisting(file: string): Db {
 const ingest: Command = {
   name: 'ingest',
   usage: 'ingest --db F [--config C] FILE.jsonl|-',
-  summary: 'append order events to the log and run the ledger to the end; prints the counts as JSON',
+  summary: 'apply order events exactly once (run again after a crash, it applies only what it had not); prints the counts as JSON',
   options: { db: { type: 'string' }, config: { type: 'string' } },
   positionals: [1, 1],
   async run({ values, positionals, io }) {

@@ -1,0 +1,82 @@
+// A built CLI (issue 13): bandctl bundled to plain JavaScript, `bandctl --version`, usage on stderr without a
+// command, `bandctl help <command>` with every option, its default and an example, and the bin launcher.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/main/cli/commands';
+import { HELP } from '../../src/main/cli/help';
+import { ROOT, tempDir } from './helpers';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+let built: string;
+
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string) =>
+  spawnSync(process.execPath, [file, ...args], { cwd: ROOT, encoding: 'utf8', env, input, timeout: 60_000 });
+
+beforeAll(() => {
+  // inside the project (out/ is not tracked), where better-sqlite3 and ioredis resolve as they do for out/cli
+  const dir = join(ROOT, 'out', 'test-cli', `${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  built = join(dir, 'bandctl.cjs');
+  const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs'), '--outfile', built], { cwd: ROOT, encoding: 'utf8' });
+  expect(b.status, b.stderr).toBe(0);
+}, 60_000);
+
+describe('the built bandctl', () => {
+  it('--version, usage on stderr without a command, help for each command', () => {
+    expect(run(built, ['--version'])).toMatchObject({ status: 0, stdout: `bandctl ${VERSION}\n`, stderr: '' });
+    const bare = run(built, []);
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^bandctl — Band Console from the command line\n\nUsage: bandctl <command> \[options\]/);
+    expect(run(built, ['help', 'nope'])).toMatchObject({ status: 2, stdout: '', stderr: "bandctl: unknown command 'nope'; see bandctl --help\n" });
+    for (const c of COMMANDS) {
+      const h = run(built, ['help', c.name]);
+      expect(h.status, c.name).toBe(0);
+      expect(h.stdout.startsWith(`Usage: bandctl ${c.usage}\n${c.summary}\n`), c.name).toBe(true);
+      expect(h.stdout).toMatch(/\nExample:\n {2}.*bandctl /);
+      for (const opt of Object.keys(c.options)) expect(h.stdout, `${c.name} --${opt}`).toMatch(new RegExp(`\\n {2}--${opt}\\b`));
+      // --help on the command says the same
+      expect(run(built, [c.name, '--help']).stdout).toBe(h.stdout);
+    }
+  });
+
+  it('every option of every command is described, and nothing else', () => {
+    expect(Object.keys(HELP).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const c of COMMANDS) expect(Object.keys(HELP[c.name].options).sort(), c.name).toEqual(Object.keys(c.options).sort());
+  });
+
+  it('runs the services, threads included (an ingest long enough to start its validator thread)', () => {
+    const dir = tempDir('band-cli-');
+    const db = join(dir, 'b.db');
+    expect(run(built, ['init', '--db', db]).status).toBe(0);
+    const lines = Array.from({ length: 45_000 }, (_, i) =>
+      JSON.stringify({ event_id: `ev-${String(i).padStart(8, '0')}`, order_id: `o-${i}`, ts: '2024-01-15T15:00:00Z', symbol: `S${i % 40}`, classification: 'LT_LONG_INCREASE', side: 'BUY', event_type: 'FILL', fill_qty: 1, fill_price: 10 }),
+    );
+    const r = run(built, ['ingest', '--db', db, '-'], process.env, `${lines.join('\n')}\n`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ accepted: 45_000, duplicates: 0, rejected: 0 });
+  });
+
+  it('bin/bandctl.cjs runs the build when it is as new as the sources, else the sources through tsx', () => {
+    // a project copy with a build older than its sources
+    const proj = tempDir('band-bin-');
+    mkdirSync(join(proj, 'bin'));
+    mkdirSync(join(proj, 'out/cli'), { recursive: true });
+    mkdirSync(join(proj, 'src/main'), { recursive: true });
+    mkdirSync(join(proj, 'src/shared'), { recursive: true });
+    copyFileSync(join(ROOT, 'bin/bandctl.cjs'), join(proj, 'bin/bandctl.cjs'));
+    writeFileSync(join(proj, 'out/cli/bandctl.cjs'), "process.stdout.write('built\\n');\n");
+    writeFileSync(join(proj, 'src/main/x.ts'), '');
+    writeFileSync(join(proj, 'src/shared/y.ts'), '');
+    utimesSync(join(proj, 'out/cli/bandctl.cjs'), new Date('2030-01-01'), new Date('2030-01-01'));
+    expect(run(join(proj, 'bin/bandctl.cjs'), ['--version']).stdout).toBe('built\n');
+    utimesSync(join(proj, 'out/cli/bandctl.cjs'), new Date('2020-01-01'), new Date('2020-01-01'));
+    // stale: falls back to the sources, which this copy does not have (tsx resolves from the project)
+    const stale = run(join(proj, 'bin/bandctl.cjs'), ['--version']);
+    expect(stale.stdout).not.toBe('built\n');
+    // and in the checkout, the sources answer the same version
+    expect(run(join(ROOT, 'bin/bandctl.cjs'), ['--version'], { ...process.env, BANDCTL_SOURCE: '1' }).stdout).toBe(`bandctl ${VERSION}\n`);
+  });
+});
