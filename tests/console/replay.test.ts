@@ -1,10 +1,15 @@
 // Never silently stale (issue 12): every push event has an id; a browser that lost its SSE connection and comes
 // back with Last-Event-ID gets the events it missed, in order, or one app:resync when they cannot be given.
 import { request, type IncomingMessage } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../src/main/api/create';
 import { EventHub } from '../../src/main/api/events';
+import { loadDemoBook } from '../../src/main/services/demo';
+import { openDb } from '../../src/main/services/store/db';
+import { bandctl } from '../spine/helpers';
 import { createHandlers } from '../../src/main/api/handlers';
 import { startHost, type Host } from '../../src/main/host/server';
 import { correctingFixture, type Fixture } from './helpers';
@@ -112,3 +117,38 @@ describe('push events carry ids and are replayed after a reconnect', () => {
     expect(hub.since(hub.lastId)).toEqual([]);
   });
 });
+
+describe('intents proposed by another process', () => {
+  it('reach the console as intents:new, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'band-other-'));
+    const dbFile = join(dir, 'band.db');
+    const cfg = join(dir, 'risk_rules.yaml');
+    copyFileSync(join(__dirname, '../../resources/config/risk_rules.yaml'), cfg);
+    const db = openDb(dbFile);
+    loadDemoBook(db, Date.parse('2024-01-16T14:00:00Z'), { history: false });
+    db.close();
+    const s = await createServices(dbFile, cfg, { cycles: false, prices: 'static', watchMs: 50, ledgerWorkerFile: null, backups: false, integrityCheck: false });
+    const seen: { ids: string[]; count: number }[] = [];
+    s.events.subscribe((event, payload) => {
+      if (event === 'intents:new') seen.push(payload as { ids: string[]; count: number });
+    });
+    try {
+      for (const d of ['2024-01-16', '2024-01-17']) expect(bandctl(['evaluate', '--db', dbFile, '--config', cfg, '--as-of', `${d}T10:00:00-05:00`]).code).toBe(0);
+      const third = JSON.parse(bandctl(['evaluate', '--db', dbFile, '--config', cfg, '--as-of', '2024-01-18T10:00:00-05:00', '--json']).stdout) as { intents: { id: string }[] };
+      expect(third.intents.length).toBe(3);
+      await until(() => seen.length > 0, 5_000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual([{ ids: third.intents.map((i) => i.id), count: 3 }]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -127,12 +127,24 @@ export async function createServices(dbFile: string, configFile: string, opts: C
         events.emit('fills', { count: Math.max(1, mark.count - fillMark.count), date: mark.lastDate });
       }
       fillMark = mark;
+      // Intents another process proposed (a bandctl evaluate beside the console) are new to the trader too: the same
+      // intents:new (and so the same notification) as the console's own cycle.
+      const fresh = newPending.all(intentMark) as { id: string; rowid: number }[];
+      if (fresh.length) {
+        intentMark = fresh[fresh.length - 1].rowid;
+        events.emit('intents:new', { ids: fresh.map((r) => r.id), count: fresh.length });
+      }
       if (!changed.length) events.emit('intents:changed', { ids: [] });
       events.emit('status', engine.status());
     } catch (e) {
       log(`watch: ${(e as Error).message}`);
     }
   };
+  // Intents are announced once: the mark follows the engine's own announcements too.
+  const newPending = db.prepare("SELECT id, rowid FROM intents WHERE rowid > ? AND status = 'PENDING' ORDER BY rowid");
+  const lastIntent = db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM intents').pluck();
+  let intentMark = lastIntent.get() as number;
+  offs.push(engine.on('intents:new', () => void (intentMark = lastIntent.get() as number)));
   // Fills the engine's own broker booked are announced by the engine; keep the mark in step so they are not repeated.
   offs.push(engine.on('fills', () => void (fillMark = ledger.fillMark())));
   const watch = opts.watchMs === 0 ? null : setInterval(refresh, opts.watchMs ?? 1000);

@@ -289,7 +289,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       res.write(`retry: 2000\n: events ${Object.keys(PUSH_EVENTS).join(' ')}\n\n`);
       // A browser coming back sends the id of the last event it saw: it gets what it missed, in order, or, when
       // that is gone (another run of the host, too long away), one app:resync to refetch its state.
-      const last = req.headers['last-event-id'];
+      // (the header when the browser retries by itself; the query when the page opens a new EventSource)
+      const last = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
       if (typeof last === 'string' && last.length <= 64) {
         const missed = opts.events.since(last);
         if (missed) for (const r of missed) res.write(frameOf(r.id, r.event, r.payload));

@@ -3,7 +3,7 @@
 // whole loop: CORRECTING with intents to approve, a band chart with its past, and fills in the EOD report. Everything
 // it writes is marked demo (app_state demo_loaded_at; the console's header says so). Loading it twice changes
 // nothing.
-import { accountCalendar, DEFAULT_TIMEZONE, isTradingDay, localTimeToEpoch, previousTradingDay, tradingDateOf, type Calendar } from '../../shared/calendar';
+import { accountCalendar, closeTimeOf, DEFAULT_TIMEZONE, isTradingDay, localTimeToEpoch, previousTradingDay, tradingDateOf, type Calendar } from '../../shared/calendar';
 import { toMicro } from '../../shared/money';
 import { parseClassification, sideOf, type Bucket, type Classification } from '../../shared/domain';
 import { startEpisode } from './bands/episodes';
@@ -60,7 +60,7 @@ const DEMO_FILLS: readonly { day: 'previous' | 'today'; at: string; symbol: stri
 ];
 
 /** LT long % of the demo's past sessions: in band, then out from two trading days before today. */
-const HISTORY_LONG_PCT = [66.4, 67.1, 66.8, 67.9, 68.6, 68.2, 69.1, 69.6, 74.2, 76.3];
+const HISTORY_LONG_PCT = [66.4, 67.1, 66.8, 67.9, 68.6, 68.2, 69.1, 71.8, 74.2, 76.3];
 const HISTORY_TIMES = ['10:00', '12:00', '14:00', '15:45'];
 
 /** Loads the demo book once per database. Returns false if it was already loaded. */
@@ -131,9 +131,10 @@ function seedHistory(db: Db, cal: Calendar, today: string, now: number): void {
     if (day === today) return;
     const base = HISTORY_LONG_PCT[i];
     const out = i >= startIdx;
+    const close = closeTimeOf(day, cal, '16:00');
     HISTORY_TIMES.forEach((t, k) => {
       const ts = localTimeToEpoch(day, t, zone);
-      if (ts >= now) return;
+      if (ts >= now || t >= close) return; // the engine does not run cycles into the future, nor past an early close
       const long = Math.round((base + (k - 1.5) * 0.15) * 100) / 100;
       const status = out ? 'WATCH' : 'IN_BAND';
       hist.run(ts, long, Math.round((100 - long) * 100) / 100, 101.2 + k * 0.05, status, 'NORMAL');
