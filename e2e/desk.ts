@@ -1,16 +1,19 @@
-// The trader's desk for the end-to-end tests, built through the real CLI as a subprocess: a demo book evaluated
-// over three trading days until CORRECTING, then `bandctl serve` on a free port.
+// The trader's desk for the end-to-end tests, built through the real CLI as a subprocess, the way a first run goes:
+// `bandctl init --demo` (the demo book with its short history up to today), then `bandctl serve` on a free port,
+// whose own first engine cycle finds the band out for three trading days (CORRECTING) and proposes the intents.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DateTime } from 'luxon';
+import { accountCalendar, isTradingDay, nextTradingDay } from '../src/shared/calendar';
+import type { IntentView } from '../src/shared/types';
 
 export const REPO = resolve(__dirname, '..');
 export const SHOTS = join(REPO, 'artifacts', 'screenshots');
-const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
-const BANDCTL = join(REPO, 'src', 'main', 'cli', 'bandctl.ts');
+// bin/bandctl.cjs: the built CLI when it is as new as the sources (npm test builds it), else the sources via tsx
+const BANDCTL = join(REPO, 'bin', 'bandctl.cjs');
 const TZ = 'America/New_York';
 
 export interface EvalIntent {
@@ -24,41 +27,31 @@ export interface EvalIntent {
 
 /** Runs bandctl and returns stdout as bytes; throws with stderr on a non-zero exit. */
 export function bandctl(args: string[]): Buffer {
-  const r = spawnSync(TSX, [BANDCTL, ...args], { cwd: REPO, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [BANDCTL, ...args], { cwd: REPO, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`bandctl ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
   return r.stdout;
-}
-
-function isWeekday(d: DateTime): boolean {
-  return d.weekday <= 5;
-}
-
-/**
- * The three trading days ending today (New York), or ending on the next trading day when today is a weekend:
- * intents are created on the last one, so they cannot expire during the run.
- */
-export function tradingDays(now = DateTime.now().setZone(TZ)): string[] {
-  let d = now.startOf('day');
-  while (!isWeekday(d)) d = d.plus({ days: 1 });
-  const days = [d];
-  let p = d;
-  while (days.length < 3) {
-    p = p.minus({ days: 1 });
-    if (isWeekday(p)) days.unshift(p);
-  }
-  return days.map((x) => x.toISODate()!);
 }
 
 export function todayNy(): string {
   return DateTime.now().setZone(TZ).toISODate()!;
 }
 
+/** The desk's calendar: New York, so the NYSE's holidays (the desk config adds none). */
+const NY = accountCalendar(TZ, { holidays: [] });
+
+/** Is today (New York) a trading day of the desk? */
+export function tradingToday(): boolean {
+  return isTradingDay(todayNy(), NY);
+}
+
 export interface Desk {
   dir: string;
   db: string;
   config: string;
-  days: string[];
+  /** The intents the desk started with: the console's first cycle's (or, on a non-trading day, bandctl evaluate's). */
   created: EvalIntent[];
+  /** How they were made: 'first-cycle' on a trading day, 'evaluate' on a weekend or a holiday. */
+  origin: 'first-cycle' | 'evaluate';
   /** The browser host's URL (empty when the desk is opened for Electron). */
   url: string;
   serve: ChildProcess | null;
@@ -72,8 +65,8 @@ export interface Desk {
  * on the real clock, so with the shipped 16:00 every spec that approves would fail when run after 16:00 New York
  * time (CI may), and an order approved "at 10:00" through `--as-of` would read as ended the moment the console looks.
  * A close at 23:59 keeps the specs independent of the time of day (all but the last minute of it); the day-order
- * rules themselves are tested at fixed times in tests/. The intents are created on today's trading date (see
- * tradingDays), so the close that matters is today's.
+ * rules themselves are tested at fixed times in tests/. The intents are created on today's trading date (the
+ * console's first cycle; see openDesk), so the close that matters is today's.
  */
 export function deskConfig(): string {
   const shipped = readFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), 'utf8');
@@ -82,40 +75,121 @@ export function deskConfig(): string {
   return shipped.replace(re, '$1"23:59"');
 }
 
-/** Builds the desk through the CLI; with `serve` (default) starts `bandctl serve` on it. */
+let saidNotTrading = false;
+
+/**
+ * Builds the desk as a first run: `init --demo` (with its history), then `bandctl serve`, and waits until the
+ * console's own first cycle has proposed the intents (nothing is evaluated by hand). With `serve: false` the host is
+ * stopped once they exist (Electron, or a host restarted on another config, opens the same desk).
+ *
+ * On a weekend or an NYSE holiday (New York) the first cycle is CORRECTING but proposes nothing ("<date> is not a
+ * trading day: no intents"), so the specs, which need intents to approve, fall back to the old way: one
+ * `bandctl evaluate --as-of <next trading day>T10:00` before serving. Those intents belong to the next trading day,
+ * so they cannot expire during the run; the test output says when this happened.
+ */
 export async function openDesk(opts: { serve?: boolean } = {}): Promise<Desk> {
   const dir = mkdtempSync(join(tmpdir(), 'band-e2e-'));
   // the file names the desktop app uses in its data folder, so Electron can open this desk as it is
   const db = join(dir, 'band.db');
   const config = join(dir, 'risk_rules.yaml');
   writeFileSync(config, deskConfig());
-  bandctl(['init', '--db', db, '--demo']);
-  const days = tradingDays();
-  let last: { status: string; intents: EvalIntent[] } = { status: '', intents: [] };
-  for (const day of days) {
-    const asOf = DateTime.fromISO(`${day}T10:00:00`, { zone: TZ }).toISO()!;
-    last = JSON.parse(bandctl(['evaluate', '--db', db, '--config', config, '--as-of', asOf, '--json']).toString());
+  bandctl(['init', '--db', db, '--config', config, '--demo']);
+  let created: EvalIntent[] = [];
+  const origin = tradingToday() ? 'first-cycle' : 'evaluate';
+  if (origin === 'evaluate') {
+    const next = nextTradingDay(todayNy(), NY);
+    if (!saidNotTrading) {
+      saidNotTrading = true;
+      console.log(`e2e/desk: ${todayNy()} is not a trading day in New York: the console's first cycle proposes nothing today, so the desks' intents come from bandctl evaluate --as-of ${next}T10:00`);
+    }
+    const asOf = DateTime.fromISO(`${next}T10:00:00`, { zone: TZ }).toISO()!;
+    const r = JSON.parse(bandctl(['evaluate', '--db', db, '--config', config, '--as-of', asOf, '--json']).toString()) as { status: string; intents: EvalIntent[] };
+    if (r.status !== 'CORRECTING' || !r.intents.length) throw new Error(`expected CORRECTING with intents as of ${asOf}, got ${r.status} with ${r.intents.length}`);
+    created = r.intents;
   }
-  if (last.status !== 'CORRECTING') throw new Error(`expected CORRECTING after three days, got ${last.status}`);
-  const served = opts.serve === false ? null : await startServe(db, config);
+  const served = await startServe(db, config);
+  try {
+    if (origin === 'first-cycle') created = await firstCycleIntents(served.url);
+  } catch (e) {
+    await stop(served.child);
+    throw e;
+  }
+  if (opts.serve === false) await stop(served.child);
+  const live = opts.serve === false ? null : served;
   return {
     dir,
     db,
     config,
-    days,
-    created: last.intents,
-    url: served?.url ?? '',
-    serve: served?.child ?? null,
-    serveErr: served?.err ?? [],
+    created,
+    origin,
+    url: live?.url ?? '',
+    serve: live?.child ?? null,
+    serveErr: served.err,
     async close() {
-      if (served) await stop(served.child);
+      if (live) await stop(live.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export async function startServe(db: string, config: string): Promise<{ url: string; child: ChildProcess; err: string[]; firstLine: string }> {
-  const child = spawn(TSX, [BANDCTL, 'serve', '--db', db, '--config', config, '--port', '0', '--prices', 'static'], {
+/** An empty book (`init`, no demo): no positions, nothing to propose. */
+export async function openEmptyDesk(): Promise<Desk> {
+  const dir = mkdtempSync(join(tmpdir(), 'band-e2e-'));
+  const db = join(dir, 'band.db');
+  const config = join(dir, 'risk_rules.yaml');
+  writeFileSync(config, deskConfig());
+  bandctl(['init', '--db', db, '--config', config]);
+  const served = await startServe(db, config);
+  return {
+    dir,
+    db,
+    config,
+    created: [],
+    origin: 'first-cycle',
+    url: served.url,
+    serve: served.child,
+    serveErr: served.err,
+    async close() {
+      await stop(served.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One channel of the browser host's API, with the token, as the page calls it. */
+export async function hostApi<T>(url: string, channel: string, input: unknown = {}): Promise<T> {
+  const u = new URL(url);
+  const res = await fetch(`${u.origin}/api/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-band-token': u.searchParams.get('token')! },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
+  return body.data;
+}
+
+/** Waits for the console's first engine cycle to have proposed intents; returns them oldest first. */
+async function firstCycleIntents(url: string, timeoutMs = 30_000): Promise<EvalIntent[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await hostApi<IntentView[]>(url, 'intents:list', { status: 'PENDING' });
+    if (pending.length) {
+      return pending
+        .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+        .map(({ id, symbol, classification, side, qty, limit_price }) => ({ id, symbol, classification, side, qty, limit_price }));
+    }
+    if (Date.now() > until) {
+      const cycles = await hostApi<{ message: string }[]>(url, 'engine:cycles', { limit: 5 });
+      throw new Error(`the console's first cycle proposed no intents in ${timeoutMs / 1000} s; its log: ${cycles.map((c) => c.message).join(' | ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function startServe(db: string, config: string, opts: { token?: string } = {}): Promise<{ url: string; child: ChildProcess; err: string[]; firstLine: string }> {
+  const token = opts.token ? ['--token', opts.token] : [];
+  const child = spawn(process.execPath, [BANDCTL, 'serve', '--db', db, '--config', config, '--port', '0', '--prices', 'static', ...token], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

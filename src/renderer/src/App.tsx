@@ -5,13 +5,15 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { CancelDialog, RejectDialog } from './components/ReasonDialog';
 import { Header } from './components/Header';
 import { fmtInt } from './format';
+import { hasMod, noMod, screenIndex } from './keys';
+import { resetLayouts } from './layout';
 import { Activity } from './screens/Activity';
 import { Approvals } from './screens/Approvals';
 import { Overview } from './screens/Overview';
 import { Positions } from './screens/Positions';
 import { Reports } from './screens/Reports';
 import type { AppStatus } from '../../shared/types';
-import { actions, useConsole, type Screen } from './store';
+import { actions, currentScreen, toast, useConsole, type Screen } from './store';
 
 const LABELS: Record<Screen, string> = {
   overview: 'Overview',
@@ -21,19 +23,7 @@ const LABELS: Record<Screen, string> = {
   activity: 'Activity',
 };
 
-/** What each screen fetches when it opens: "Try again" on a screen that failed fetches it afresh. */
-const RELOAD: Record<Screen, () => Promise<unknown>> = {
-  overview: () => Promise.all([actions.refreshPositions(), actions.refreshHistory(), actions.refreshCycles()]),
-  approvals: () => actions.refreshPending(),
-  reports: () => actions.refreshReport(),
-  positions: () => actions.refreshPositions(),
-  activity: () => actions.refreshActivity(),
-};
-
-function screenFromHash(): Screen {
-  const h = window.location.hash.replace(/^#\/?/, '');
-  return SCREENS.find((s) => s === h) ?? 'overview';
-}
+const TITLE = 'Band Console';
 
 function ScreenView({ screen }: { screen: Screen }) {
   switch (screen) {
@@ -59,7 +49,7 @@ function isTyping(t: EventTarget | null): boolean {
 }
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>(screenFromHash);
+  const [screen, setScreen] = useState<Screen>(currentScreen);
   const pendingCount = useConsole((s) => s.pending.length);
   const status = useConsole((s) => s.status);
   const dialog = useConsole((s) => s.rejectDialog);
@@ -67,37 +57,51 @@ export function App() {
   const cancelDialog = useConsole((s) => s.cancelDialog);
 
   useEffect(() => {
-    const on = () => setScreen(screenFromHash());
+    const on = () => setScreen(currentScreen());
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
 
-  // Keyboard: 1-5 switch screens; on Approvals A approves (several after a confirmation) and R rejects the selection,
-  // Ctrl+A selects all, Esc closes a dialog or clears the selection. Nothing acts underneath an open dialog.
+  // The page title carries the pending count, so a background tab still says that something waits: "(3) Band Console".
+  useEffect(() => {
+    document.title = pendingCount > 0 ? `(${fmtInt(pendingCount)}) ${TITLE}` : TITLE;
+  }, [pendingCount]);
+
+  // Keyboard, by physical key (event.code) so any layout works, with Cmd on macOS where Ctrl is used elsewhere:
+  // 1-5 switch screens; on Approvals A approves (several after a confirmation) and R rejects the selection, Cmd/Ctrl+A
+  // selects all, Esc closes a dialog or clears the selection; on Reports [ and ] step the date by trading days.
+  // Nothing acts underneath an open dialog (its own Enter and Tab are handled inside it).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const st = useConsole.getState();
-      if (e.key === 'Escape') {
+      const dialogOpen = !!(st.rejectDialog || st.approveDialog || st.cancelDialog);
+      if (e.code === 'Escape' || e.key === 'Escape') {
         if (st.approveDialog) actions.cancelApprove();
         else if (st.rejectDialog) actions.cancelReject();
         else if (st.cancelDialog) actions.closeCancel();
-        else if (screen === 'approvals') actions.setSelected([]);
+        else if (screen === 'approvals' && !isTyping(e.target)) actions.setSelected([]);
         return;
       }
-      if (isTyping(e.target) || st.rejectDialog || st.approveDialog || st.cancelDialog || e.altKey || e.metaKey) return;
-      if (!e.ctrlKey && /^[1-5]$/.test(e.key)) {
-        window.location.hash = `#/${SCREENS[Number(e.key) - 1]}`;
+      if (isTyping(e.target) || dialogOpen || e.repeat) return;
+      const n = screenIndex(e);
+      if (n >= 0 && noMod(e)) {
+        window.location.hash = `#/${SCREENS[n]}`;
+        e.preventDefault();
+        return;
+      }
+      if (screen === 'reports' && noMod(e) && (e.code === 'BracketLeft' || e.code === 'BracketRight')) {
+        void actions.stepReportDate(e.code === 'BracketLeft' ? -1 : 1);
         e.preventDefault();
         return;
       }
       if (screen !== 'approvals') return;
-      if (e.ctrlKey && e.key.toLowerCase() === 'a') {
+      if (e.code === 'KeyA' && hasMod(e) && !e.altKey) {
         actions.setSelected(st.pending.map((i) => i.id));
         e.preventDefault();
-      } else if (!e.ctrlKey && e.key.toLowerCase() === 'a' && st.selected.length && !st.busy) {
+      } else if (e.code === 'KeyA' && noMod(e) && !e.shiftKey && st.selected.length && !st.busy) {
         actions.askApprove(st.selected);
         e.preventDefault();
-      } else if (!e.ctrlKey && e.key.toLowerCase() === 'r' && st.selected.length) {
+      } else if (e.code === 'KeyR' && noMod(e) && !e.shiftKey && st.selected.length) {
         actions.askReject(st.selected);
         e.preventDefault();
       }
@@ -106,10 +110,12 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [screen]);
 
+  // A dialog is modal: the console underneath is inert (no focus, no clicks, hidden from assistive technology).
+  const modal = !!(dialog || approveDialog || cancelDialog);
   return (
     <div className="app">
-      <Header />
-      <div>
+      <Header inert={modal} />
+      <div inert={modal}>
         <nav className="nav" aria-label="Screens">
           {SCREENS.map((id, i) => (
             <a key={id} href={`#/${id}`} aria-current={screen === id ? 'page' : undefined} title={`${LABELS[id]} (${i + 1})`}>
@@ -118,6 +124,17 @@ export function App() {
             </a>
           ))}
           <span className="spacer" />
+          <button
+            type="button"
+            className="btn ghost sm"
+            title="Every grid's columns back to their default widths, order and sort"
+            onClick={() => {
+              resetLayouts();
+              toast('info', 'Grid layouts reset to their defaults');
+            }}
+          >
+            Reset layout
+          </button>
           <span className="hint">
             <kbd>1</kbd>–<kbd>5</kbd> screens
           </span>
@@ -144,9 +161,9 @@ export function App() {
           </div>
         ) : null}
       </div>
-      <main style={{ minHeight: 0, display: 'grid' }}>
+      <main style={{ minHeight: 0, display: 'grid' }} inert={modal}>
         {/* keyed on the screen: leaving a failed screen and coming back renders it afresh */}
-        <ErrorBoundary key={screen} screen={LABELS[screen]} reload={RELOAD[screen]}>
+        <ErrorBoundary key={screen} screen={LABELS[screen]} reload={() => actions.refreshScreen(screen)}>
           <ScreenView screen={screen} />
         </ErrorBoundary>
       </main>

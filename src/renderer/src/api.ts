@@ -29,22 +29,84 @@ function takeToken(): string {
   }
 }
 
-export function httpApi(token: string, onLink: (s: LinkState) => void): BandApi {
+/** What the transport tells the store about its link to the main process. */
+export interface LinkHooks {
+  /** The link's state changed (the push connection and the last request, together). */
+  onLink(s: LinkState): void;
+  /**
+   * The push connection opened again after it was lost. The host replays what was missed (or sends app:resync),
+   * and the store refetches anyway: belt and braces.
+   */
+  onReopen(): void;
+}
+
+/** The message of a request that never reached the host (the store keeps such errors off the toasts: the header says so). */
+export const UNREACHABLE = 'the console host is unreachable';
+
+const RETRY_MIN_MS = 2000;
+const RETRY_MAX_MS = 30_000;
+
+export function httpApi(token: string, hooks: LinkHooks): BandApi {
   let source: EventSource | null = null;
   const handlers = new Map<string, Set<(p: unknown) => void>>();
+  // The link is up while the push connection is open and the last request reached the host.
+  let sseOpen = false;
+  let httpDown = false;
+  let lost = false;
+  let retryMs = RETRY_MIN_MS;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The id of the last push event seen: a new connection asks the host to replay what came after it. */
+  let lastEventId = '';
 
+  function report(): void {
+    if (httpDown) hooks.onLink('down');
+    else if (sseOpen) hooks.onLink('up');
+    else hooks.onLink(source && source.readyState !== EventSource.CLOSED ? 'connecting' : 'down');
+  }
+
+  function open(): EventSource {
+    const params = new URLSearchParams();
+    if (token) params.set('token', token);
+    if (lastEventId) params.set('lastEventId', lastEventId);
+    const q = params.size ? `?${params.toString()}` : '';
+    const es = new EventSource(`/api/events${q}`);
+    source = es;
+    es.onopen = () => {
+      sseOpen = true;
+      retryMs = RETRY_MIN_MS;
+      report();
+      if (lost) {
+        lost = false;
+        hooks.onReopen();
+      }
+    };
+    es.onerror = () => {
+      sseOpen = false;
+      lost = true;
+      // CONNECTING: the browser retries by itself (with Last-Event-ID, so the host can replay). CLOSED: it gave up
+      // (the host answered with an error while restarting): a new connection, later; the store refetches on open.
+      if (es.readyState === EventSource.CLOSED && !retryTimer) {
+        retryTimer = setTimeout(() => {
+          retryTimer = null;
+          if (source === es) open();
+        }, retryMs);
+        retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+      }
+      report();
+    };
+    for (const [event, set] of handlers) attach(es, event, set);
+    return es;
+  }
   function ensureSource(): EventSource {
     if (source) return source;
-    const q = token ? `?token=${encodeURIComponent(token)}` : '';
-    onLink('connecting');
-    source = new EventSource(`/api/events${q}`);
-    source.onopen = () => onLink('up');
-    source.onerror = () => onLink(source?.readyState === EventSource.CLOSED ? 'down' : 'connecting');
-    for (const [event, set] of handlers) attach(source, event, set);
-    return source;
+    const es = open();
+    report();
+    return es;
   }
   function attach(es: EventSource, event: string, set: Set<(p: unknown) => void>) {
     es.addEventListener(event, (m) => {
+      const id = (m as MessageEvent<string>).lastEventId;
+      if (id) lastEventId = id;
       let payload: unknown;
       try {
         payload = JSON.parse((m as MessageEvent<string>).data);
@@ -65,11 +127,17 @@ export function httpApi(token: string, onLink: (s: LinkState) => void): BandApi 
           credentials: 'same-origin',
         });
         const body = (await res.json()) as IpcResult<ChannelOutput<C>>;
-        onLink('up');
+        if (httpDown) {
+          httpDown = false;
+          report();
+        }
         return body;
       } catch (e) {
-        onLink('down');
-        return { ok: false, error: { code: 'INTERNAL', message: `the console host is unreachable (${(e as Error).message})` } };
+        if (!httpDown) {
+          httpDown = true;
+          report();
+        }
+        return { ok: false, error: { code: 'INTERNAL', message: `${UNREACHABLE} (${(e as Error).message})` } };
       }
     },
     listen<E extends PushEvent>(event: E, cb: (payload: PushPayload<E>) => void): () => void {
@@ -87,12 +155,12 @@ export function httpApi(token: string, onLink: (s: LinkState) => void): BandApi 
   };
 }
 
-export function pickApi(onLink: (s: LinkState) => void): { api: BandApi; transport: Transport } {
+export function pickApi(hooks: LinkHooks): { api: BandApi; transport: Transport } {
   if (window.band && typeof window.band.invoke === 'function') {
-    onLink('up');
+    hooks.onLink('up');
     return { api: window.band, transport: 'electron' };
   }
-  return { api: httpApi(takeToken(), onLink), transport: 'browser' };
+  return { api: httpApi(takeToken(), hooks), transport: 'browser' };
 }
 
 /** Unwraps a result or throws its message (the store turns it into a toast). */

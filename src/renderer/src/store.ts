@@ -1,6 +1,6 @@
 // The console's state (zustand): what the screens show, refreshed from the main process on demand and on push events.
 import { create } from 'zustand';
-import type { BandApi, ScreenId } from '../../shared/contract';
+import { SCREENS, type BandApi, type ScreenId } from '../../shared/contract';
 import type {
   AppStatus,
   AuditRow,
@@ -13,8 +13,11 @@ import type {
   QuarantinedEvent,
   ReportView,
 } from '../../shared/types';
-import { call, pickApi, type LinkState, type Transport } from './api';
+import { call, pickApi, UNREACHABLE, type LinkState, type Transport } from './api';
+import { calendarOf, latestTradingDay, stepTradingDays } from './calendar';
 import { dateIn, fmtInt } from './format';
+import { askPermission, notifyPermission, readMuted, showIntentsNotification, writeMuted, type NotifyPermission } from './notify';
+import { readPref, writePref } from './prefs';
 
 export type Screen = ScreenId;
 export type Range = '1D' | '1W' | '1M' | 'ALL';
@@ -28,6 +31,8 @@ export interface ConsoleState {
   api: BandApi | null;
   transport: Transport;
   link: LinkState;
+  /** Since when the link has been down (epoch ms), after it was up once; null while it is up. */
+  linkDownSince: number | null;
   status: AppStatus | null;
   /** Local clock, ticks every second. */
   now: number;
@@ -45,6 +50,8 @@ export interface ConsoleState {
   report: ReportView | null;
   reportError: string | null;
   positions: PositionView[];
+  /** The positions were read at least once (an empty book is told apart from one still loading). */
+  positionsLoaded: boolean;
   allIntents: IntentView[];
   audit: AuditRow[];
   auditFor: string | null;
@@ -56,6 +63,8 @@ export interface ConsoleState {
   approveDialog: { ids: string[] } | null;
   /** Asking a reason to cancel working orders: these ids, or every working order ('all'). */
   cancelDialog: { target: string[] | 'all' } | null;
+  /** Browser notifications for new intents (the browser host only; Electron's main process notifies itself). */
+  notify: { permission: NotifyPermission; muted: boolean };
 }
 
 /** The intent statuses of an order at the broker. */
@@ -64,10 +73,19 @@ export const WORKING_STATUSES: readonly IntentView['status'][] = ['APPROVED', 'W
 let toastSeq = 0;
 let workingSeq = 0;
 
+const RANGE_KEY = 'band.range';
+const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
+/** The band history's range, as the trader last chose it; a month at first, so the first start shows its past. */
+function initialRange(): Range {
+  const r = readPref(RANGE_KEY);
+  return RANGES.find((x) => x === r) ?? '1M';
+}
+
 export const useConsole = create<ConsoleState>(() => ({
   api: null,
   transport: 'browser',
   link: 'connecting',
+  linkDownSince: null,
   status: null,
   now: Date.now(),
   pending: [],
@@ -76,12 +94,13 @@ export const useConsole = create<ConsoleState>(() => ({
   selected: [],
   preview: null,
   previewIds: [],
-  range: '1W',
+  range: initialRange(),
   history: [],
   reportDate: null,
   report: null,
   reportError: null,
   positions: [],
+  positionsLoaded: false,
   allIntents: [],
   audit: [],
   auditFor: null,
@@ -92,6 +111,7 @@ export const useConsole = create<ConsoleState>(() => ({
   rejectDialog: null,
   approveDialog: null,
   cancelDialog: null,
+  notify: { permission: notifyPermission(), muted: readMuted() },
 }));
 
 const set = useConsole.setState;
@@ -122,15 +142,28 @@ function setStatus(status: AppStatus): void {
     void actions.refreshWorking();
   }
   if (before && !sameIds(before.stale_prices, status.stale_prices)) void actions.refreshPositions();
+  // The queue follows the count too (the status is polled): a push lost on the way never leaves it silently stale.
+  const st = get();
+  if (st.pendingLoadedAt && status.pending_intents !== st.pending.length && (!before || before.pending_intents !== status.pending_intents)) {
+    void actions.refreshPending();
+  }
 }
 
 async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (e) {
-    toast('error', `${what}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    // While the host is unreachable the header says so (and since when): no toast every poll.
+    if (!message.startsWith(UNREACHABLE) || get().link === 'up') toast('error', `${what}: ${message}`);
     return undefined;
   }
+}
+
+/** The screen on show (the hash route). */
+export function currentScreen(): Screen {
+  const h = window.location.hash.replace(/^#\/?/, '');
+  return SCREENS.find((s) => s === h) ?? 'overview';
 }
 
 export const actions = {
@@ -138,8 +171,42 @@ export const actions = {
     const status = await guarded('Status', () => call(api(), 'app:status'));
     if (status) {
       setStatus(status);
-      if (!get().reportDate) set({ reportDate: dateIn(status.now, status.timezone) });
+      // the report opens on the latest trading day: today, or the last session on a weekend or a holiday
+      if (!get().reportDate) set({ reportDate: latestTradingDay(dateIn(status.now, status.timezone), calendarOf(status)) });
     }
+  },
+  /**
+   * Everything afresh: the status, the queue, the working orders and the screen on show. After app:resync (the host
+   * could not replay what this page missed) and whenever the push connection comes back.
+   */
+  async resync() {
+    await Promise.all([actions.refreshStatus(), actions.refreshPending(), actions.refreshWorking(), actions.refreshScreen(currentScreen())]);
+  },
+  /** What a screen shows, fetched afresh (also its error boundary's "Try again"). */
+  refreshScreen(screen: Screen): Promise<unknown> {
+    switch (screen) {
+      case 'overview':
+        return Promise.all([actions.refreshPositions(), actions.refreshHistory(), actions.refreshCycles()]);
+      case 'approvals':
+        return Promise.all([actions.refreshPending(), actions.refreshWorking()]);
+      case 'reports':
+        return actions.refreshReport();
+      case 'positions':
+        return actions.refreshPositions();
+      case 'activity':
+        return actions.refreshActivity();
+    }
+  },
+  /** Asks the browser for notifications (from a click in the header) and unmutes them. */
+  async enableNotifications() {
+    const permission = await askPermission();
+    writeMuted(false);
+    set({ notify: { permission, muted: false } });
+    if (permission === 'denied') toast('info', 'Notifications are blocked for this page: allow them in the browser\'s site settings');
+  },
+  setMuted(muted: boolean) {
+    writeMuted(muted);
+    set({ notify: { permission: notifyPermission(), muted } });
   },
   async refreshPending() {
     const pending = await guarded('Approval queue', () => call(api(), 'intents:list', { status: 'PENDING', limit: 100_000 }));
@@ -272,6 +339,7 @@ export const actions = {
   },
   async setRange(range: Range) {
     set({ range });
+    writePref(RANGE_KEY, range);
     await actions.refreshHistory();
   },
   async refreshHistory() {
@@ -282,6 +350,12 @@ export const actions = {
   async setReportDate(date: string) {
     set({ reportDate: date });
     await actions.refreshReport();
+  },
+  /** The report date `n` trading days away, in the account calendar (weekends and exchange holidays skipped). */
+  async stepReportDate(n: number) {
+    const { reportDate, status } = get();
+    if (!reportDate || !status) return;
+    await actions.setReportDate(stepTradingDays(reportDate, n, calendarOf(status)));
   },
   async refreshReport() {
     const date = get().reportDate;
@@ -314,7 +388,7 @@ export const actions = {
   },
   async refreshPositions() {
     const positions = await guarded('Positions', () => call(api(), 'ledger:positions'));
-    if (positions) set({ positions });
+    if (positions) set({ positions, positionsLoaded: true });
   },
   async refreshActivity() {
     const a = api();
@@ -384,16 +458,30 @@ function reportClamped(out: IntentOutcome[]): void {
 
 /** Connects to the main process and keeps the state fresh. Returns a disposer. */
 export function connect(): () => void {
-  const { api: a, transport } = pickApi((link) => {
-    if (get().link !== link) set({ link });
+  const { api: a, transport } = pickApi({
+    onLink(link) {
+      const st = get();
+      if (st.link === link) return;
+      // "down since" counts from the first moment the link was lost, through the reconnection attempts
+      const linkDownSince = link === 'up' ? null : (st.linkDownSince ?? (st.link === 'up' ? Date.now() : null));
+      set({ link, linkDownSince });
+    },
+    onReopen() {
+      void actions.resync();
+    },
   });
-  set({ api: a, transport });
+  set({ api: a, transport, notify: { permission: notifyPermission(), muted: readMuted() } });
   const offs = [
     a.listen('status', (status) => setStatus(status)),
     a.listen('intents:new', (p) => {
       toast('info', `${p.count} new corrective intent${p.count === 1 ? '' : 's'} awaiting approval`);
-      void actions.refreshPending();
+      void actions.refreshPending().then(() => {
+        // In Electron the main process raises the desktop notification: never two.
+        if (get().transport === 'browser') showIntentsNotification(p.count, get().pending.length);
+      });
     }),
+    // The host could not replay what this page missed (it restarted, or the page was away too long).
+    a.listen('app:resync', () => void actions.resync()),
     a.listen('intents:changed', () => {
       void actions.refreshPending();
       void actions.refreshWorking();
@@ -415,6 +503,12 @@ export function connect(): () => void {
     }),
   ];
   void actions.refreshStatus().then(() => actions.refreshReport());
+  // the permission may have changed in the browser's site settings meanwhile
+  const onFocus = () => {
+    const permission = notifyPermission();
+    if (permission !== get().notify.permission) set({ notify: { ...get().notify, permission } });
+  };
+  window.addEventListener('focus', onFocus);
   void actions.refreshPending();
   void actions.refreshWorking();
   void actions.refreshHistory();
@@ -423,6 +517,7 @@ export function connect(): () => void {
   const poll = setInterval(() => void actions.refreshStatus(), 10_000);
   return () => {
     offs.forEach((off) => off());
+    window.removeEventListener('focus', onFocus);
     clearInterval(clock);
     clearInterval(poll);
   };

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BandPoint } from '../../../shared/types';
-import { fmtPct, fmtTime } from '../format';
+import { fmtInt, fmtPct, fmtTime } from '../format';
 import { lttb } from '../../../shared/lttb';
 import type { Range } from '../store';
 
@@ -17,7 +17,15 @@ function tickFormatter(range: Range, tz: string) {
 export function BandChart({ points, range, longRange, shortRange, tz }: { points: BandPoint[]; range: Range; longRange: [number, number]; shortRange: [number, number]; tz: string }) {
   const data = useMemo(() => lttb(points, MAX_POINTS, (p) => p.ts, (p) => p.long_pct), [points]);
   if (data.length === 0) return <div className="empty">No evaluations in this range yet</div>;
+  const first = points[0];
+  const last = points[points.length - 1];
+  // what the picture says, for a screen reader (and a test): the span, the band and where the book is now
+  const summary =
+    `Band history: ${fmtInt(points.length)} evaluations from ${fmtTime(first.ts, tz).slice(0, 10)} to ${fmtTime(last.ts, tz).slice(0, 10)}; ` +
+    `LT long % ${fmtPct(last.long_pct)} now, band ${fmtPct(longRange[0])} – ${fmtPct(longRange[1])}; ` +
+    `LT short % ${fmtPct(last.short_pct)}, band ${fmtPct(shortRange[0])} – ${fmtPct(shortRange[1])}`;
   return (
+    <div role="img" aria-label={summary} data-testid="band-chart" style={{ width: '100%', height: '100%' }}>
     <ResponsiveContainer width="100%" height="100%">
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#1d242d" vertical={false} />
@@ -48,5 +56,6 @@ export function BandChart({ points, range, longRange, shortRange, tz }: { points
         <Line type="linear" dataKey="gross_pct" name="Gross %" stroke="#8b949e" strokeWidth={1} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
       </LineChart>
     </ResponsiveContainer>
+    </div>
   );
 }

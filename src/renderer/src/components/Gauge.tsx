@@ -42,7 +42,7 @@ export function Gauge({ label, title, value, range, preview, compact, gross }: G
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={value ?? undefined}
+        aria-valuenow={value ?? 0}
         aria-valuetext={value === null ? 'no exposure' : `${value.toFixed(1)}% (band ${lo}–${hi}%)${out ? ', out of band' : ''}`}
       >
         <div className="band" style={{ left: pos(lo), width: `${hi - lo}%` }} />

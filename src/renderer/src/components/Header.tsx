@@ -6,10 +6,11 @@ function modeClass(mode: AppStatus['mode']): string {
   return mode === 'NORMAL' ? 'ok' : mode === 'DERISK' ? 'warn' : 'bad';
 }
 
-export function Header() {
+export function Header({ inert }: { inert?: boolean }) {
   const status = useConsole((s) => s.status);
   const now = useConsole((s) => s.now);
   const link = useConsole((s) => s.link);
+  const downSince = useConsole((s) => s.linkDownSince);
   const transport = useConsole((s) => s.transport);
   const tz = status?.timezone ?? 'America/New_York';
   const gross = status?.gross_pct ?? 0;
@@ -17,11 +18,22 @@ export function Header() {
   const capRatio = Math.min(1, gross / cap);
   const stream = status?.stream;
   return (
-    <header className="header" aria-label="Account status">
+    <header className="header" aria-label="Account status" inert={inert}>
       <div className="brand">
         <div className="brand-mark" aria-hidden="true" />
         <div>
-          <div className="brand-name">BAND CONSOLE</div>
+          <div className="brand-line">
+            <h1 className="brand-name">Band Console</h1>
+            {status?.demo ? (
+              <span
+                className="demo-badge"
+                data-testid="demo-badge"
+                title="This book was seeded by bandctl init --demo: sample positions, ten days of band history and a few paper fills. Import your own positions to start for real."
+              >
+                demo book
+              </span>
+            ) : null}
+          </div>
           <div className="brand-sub">LT bucket · {transport === 'electron' ? 'desktop' : 'browser host'}</div>
         </div>
       </div>
@@ -73,6 +85,20 @@ export function Header() {
           <StaleBadge symbols={status?.stale_prices ?? []} />
         </span>
       </div>
+      {status?.integrity && (status.integrity.state === 'failed' || status.integrity.unclean_shutdown) ? (
+        <div className="hstat">
+          <span className="label">Database</span>
+          <span
+            className={`value ${status.integrity.state === 'failed' ? 'integrity-bad' : 'integrity-note'}`}
+            style={{ fontSize: 12 }}
+            data-testid="integrity"
+            title={status.integrity.detail}
+            role={status.integrity.state === 'failed' ? 'alert' : undefined}
+          >
+            {status.integrity.state === 'failed' ? 'check failed: bandctl restore' : 'checked after an unclean shutdown'}
+          </span>
+        </div>
+      ) : null}
       <div className="hstat">
         <span className="label">Stream</span>
         <span className="value" style={{ fontSize: 12 }} title={stream?.detail}>
@@ -81,20 +107,69 @@ export function Header() {
         </span>
       </div>
       <div className="hstat grow" />
+      {transport === 'browser' ? <NotifyControl /> : null}
       <div className="hstat">
         <span className="label">Link</span>
-        <span className="value" style={{ fontSize: 12 }}>
-          <span className={`dot ${link}`} />
-          {link === 'up' ? 'live' : link}
+        <span className="value link-state" style={{ fontSize: 12 }} data-testid="link" role="status">
+          <span className={`dot ${link === 'up' ? 'up' : downSince ? 'connecting' : link}`} aria-hidden="true" />
+          {link === 'up' ? 'live' : downSince ? `link down since ${fmtTime(downSince, tz, false)}` : 'connecting…'}
         </span>
       </div>
-      <div className="hstat" style={{ borderRight: 0, minWidth: 200 }}>
-        <span className="label">{tz}</span>
+      <div className="hstat" style={{ borderRight: 0 }}>
+        <span className="label">
+          {tz} · {fmtTime(now, tz, true).slice(0, 10)}
+        </span>
         <span className="value clock" data-testid="clock">
-          {fmtTime(now, tz, true)} <small>{tzAbbrev(now, tz)}</small>
+          {fmtTime(now, tz, false)} <small>{tzAbbrev(now, tz)}</small>
         </span>
       </div>
     </header>
+  );
+}
+
+/**
+ * Browser notifications for new intents: "Notify me" asks the browser (a click is the user gesture it needs); once
+ * allowed, a switch mutes them (remembered in this browser); when the browser blocks them, says so.
+ */
+function NotifyControl() {
+  const { permission, muted } = useConsole((s) => s.notify);
+  if (permission === 'unsupported') return null;
+  let control;
+  if (permission === 'default') {
+    control = (
+      <button type="button" className="btn sm" onClick={() => void actions.enableNotifications()} title="A desktop notification when the engine proposes new intents">
+        Notify me
+      </button>
+    );
+  } else if (permission === 'denied') {
+    control = (
+      <span className="muted" title="This browser blocks notifications from this page: allow them in its site settings">
+        blocked
+      </span>
+    );
+  } else {
+    control = (
+      <button
+        type="button"
+        className={`btn sm notify-switch${muted ? ' muted' : ''}`}
+        role="switch"
+        aria-checked={!muted}
+        aria-label="Notify on new intents"
+        data-testid="notify-switch"
+        onClick={() => actions.setMuted(!muted)}
+        title={muted ? 'Muted: click to be notified of new intents again' : 'A notification when new intents arrive: click to mute'}
+      >
+        {muted ? 'muted' : 'on'}
+      </button>
+    );
+  }
+  return (
+    <div className="hstat">
+      <span className="label">Notify</span>
+      <span className="value" style={{ fontSize: 12 }}>
+        {control}
+      </span>
+    </div>
   );
 }
 

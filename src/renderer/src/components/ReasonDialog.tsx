@@ -62,6 +62,7 @@ export function ReasonDialog(p: ReasonDialogProps) {
         aria-modal="true"
         aria-labelledby={`${p.name}-title`}
         aria-describedby={p.note ? `${p.name}-note` : undefined}
+        tabIndex={-1}
         onKeyDown={onKeyDown}
       >
         <div className="body">

@@ -1,13 +1,11 @@
 import { useEffect, useMemo } from 'react';
-import { AgGridReact } from 'ag-grid-react';
 import type { ColDef } from 'ag-grid-community';
 import type { AuditRow, CycleLogRow, IntentView, QuarantinedEvent } from '../../../shared/types';
 import { bandClass } from '../components/Header';
 import { fmtInt, fmtStamp, humanClassification } from '../format';
-import { gridTheme, styleNonce, intFmt, numCol, priceFmt } from '../grid';
+import { Grid } from '../components/Grid';
+import { intFmt, numCol, priceFmt } from '../grid';
 import { actions, useConsole } from '../store';
-
-const dcd = { sortable: true, resizable: true, suppressHeaderMenuButton: true };
 
 function statusClass(s: string | null): string {
   switch (s) {
@@ -77,7 +75,7 @@ export function Activity() {
     () => [
       { field: 'at', headerName: 'Time', width: 124, valueFormatter: (p) => fmtStamp(p.value as number, tz) },
       { field: 'mode', headerName: 'Mode', width: 86 },
-      { field: 'status', headerName: 'Status', width: 116, cellClass: (p) => `status-cell band-${bandClass(p.value as CycleLogRow['status'])}` },
+      { field: 'status', headerName: 'Status', width: 116, valueFormatter: (p) => String(p.value ?? '').replace('_', ' '), cellClass: (p) => `status-cell band-${bandClass(p.value as CycleLogRow['status'])}` },
       { field: 'message', headerName: 'Message', flex: 1, minWidth: 200, tooltipField: 'message' },
     ],
     [tz],
@@ -97,16 +95,14 @@ export function Activity() {
               </div>
             </div>
             <div className="panel-grid">
-              <AgGridReact<IntentView>
-                theme={gridTheme} styleNonce={styleNonce}
+              <Grid<IntentView>
+                layoutId="activity.intents"
                 rowData={intents}
                 columnDefs={intentCols}
                 getRowId={(p) => p.data.id}
                 rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
                 onSelectionChanged={(e) => void actions.showAuditFor(e.api.getSelectedRows()[0]?.id ?? null)}
-                defaultColDef={dcd}
                 overlayNoRowsTemplate='<span class="muted">No intents yet</span>'
-                tooltipShowDelay={400}
               />
             </div>
           </section>
@@ -124,7 +120,7 @@ export function Activity() {
               ) : null}
             </div>
             <div className="panel-grid">
-              <AgGridReact<AuditRow> theme={gridTheme} styleNonce={styleNonce} rowData={audit} columnDefs={auditCols} getRowId={(p) => String(p.data.id)} defaultColDef={dcd} tooltipShowDelay={400} overlayNoRowsTemplate='<span class="muted">No transitions yet</span>' />
+              <Grid<AuditRow> layoutId="activity.audit" rowData={audit} columnDefs={auditCols} getRowId={(p) => String(p.data.id)} overlayNoRowsTemplate='<span class="muted">No transitions yet</span>' />
             </div>
           </section>
           <div style={{ display: 'grid', gridTemplateRows: '1fr 1fr', gap: 12, minHeight: 0 }}>
@@ -135,7 +131,7 @@ export function Activity() {
               <span className="sub">refused by validation, kept with their raw text</span>
             </div>
             <div className="panel-grid">
-              <AgGridReact<QuarantinedEvent> theme={gridTheme} styleNonce={styleNonce} rowData={quarantine} columnDefs={qCols} getRowId={(p) => String(p.data.id)} defaultColDef={dcd} tooltipShowDelay={400} overlayNoRowsTemplate='<span class="muted">Nothing quarantined</span>' />
+              <Grid<QuarantinedEvent> layoutId="activity.quarantine" rowData={quarantine} columnDefs={qCols} getRowId={(p) => String(p.data.id)} overlayNoRowsTemplate='<span class="muted">Nothing quarantined</span>' />
             </div>
           </section>
           <section className="panel" aria-label="Engine cycles">
@@ -144,7 +140,7 @@ export function Activity() {
               <span className="sub">{fmtInt(cycles.length)} most recent</span>
             </div>
             <div className="panel-grid">
-              <AgGridReact<CycleLogRow> theme={gridTheme} styleNonce={styleNonce} rowData={cycles} columnDefs={cycleCols} getRowId={(p) => String(p.data.id)} defaultColDef={dcd} tooltipShowDelay={400} overlayNoRowsTemplate='<span class="muted">No cycles yet</span>' />
+              <Grid<CycleLogRow> layoutId="activity.cycles" rowData={cycles} columnDefs={cycleCols} getRowId={(p) => String(p.data.id)} overlayNoRowsTemplate='<span class="muted">No cycles yet</span>' />
             </div>
           </section>
           </div>

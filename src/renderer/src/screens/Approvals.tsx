@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { AgGridReact, type CustomCellRendererProps } from 'ag-grid-react';
+import type { CustomCellRendererProps } from 'ag-grid-react';
 import type { ColDef, GetRowIdParams, GridApi, GridReadyEvent, SelectionChangedEvent } from 'ag-grid-community';
 import type { IntentView } from '../../../shared/types';
 import { Gauge } from '../components/Gauge';
+import { Grid } from '../components/Grid';
 import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
-import { gridTheme, styleNonce, intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
+import { intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
+import { MOD } from '../keys';
 import { actions, notionalOf, useConsole } from '../store';
 
 function RowActions(p: CustomCellRendererProps<IntentView>) {
@@ -43,8 +45,6 @@ function CancelAction(p: CustomCellRendererProps<IntentView>) {
   );
 }
 
-const defaultColDef = { sortable: true, resizable: true, suppressHeaderMenuButton: true };
-
 /** Orders at the broker (APPROVED or WORKING intents): DAY orders that end at the close, canceled here with a reason. */
 function WorkingOrders() {
   const working = useConsole((s) => s.working);
@@ -70,7 +70,7 @@ function WorkingOrders() {
       { field: 'classification', headerName: 'Classification', width: 152, valueFormatter: (p) => humanClassification(String(p.value)) },
       { field: 'id', headerName: 'Intent', flex: 1, minWidth: 124, cellClass: 'mono' },
       { colId: 'age', headerName: 'Age', width: 66, ...numCol, headerTooltip: 'since the order was sent', valueGetter: (p) => (p.data ? p.data.updated_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
-      { colId: 'actions', headerName: '', width: 86, pinned: 'right', sortable: false, resizable: false, cellRenderer: CancelAction },
+      { colId: 'actions', headerName: 'Action', width: 86, pinned: 'right', sortable: false, resizable: false, cellRenderer: CancelAction },
     ],
     [],
   );
@@ -98,17 +98,14 @@ function WorkingOrders() {
         </div>
       </div>
       <div className="panel-grid" data-testid="working-grid">
-        <AgGridReact<IntentView>
-          theme={gridTheme}
-          styleNonce={styleNonce}
+        <Grid<IntentView>
+          layoutId="approvals.working"
           rowData={working}
           columnDefs={columns}
           getRowId={getRowId}
           onGridReady={onGridReady}
           animateRows={false}
           overlayNoRowsTemplate='<span class="muted">No working orders</span>'
-          defaultColDef={defaultColDef}
-          tooltipShowDelay={400}
         />
       </div>
     </section>
@@ -121,6 +118,7 @@ export function Approvals() {
   const preview = useConsole((s) => s.preview);
   const status = useConsole((s) => s.status);
   const busy = useConsole((s) => s.busy);
+  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
   const gridRef = useRef<GridApi<IntentView> | null>(null);
 
   useEffect(() => {
@@ -156,7 +154,7 @@ export function Approvals() {
       { field: 'pnl_pct', headerName: 'PnL %', width: 80, ...numCol, headerTooltip: 'unrealized PnL % of the position at the tick', valueFormatter: signedPctFmt, cellClass: signClass },
       { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 144, tooltipField: 'reason' },
       { colId: 'age', headerName: 'Age', width: 66, ...numCol, valueGetter: (p) => (p.data ? p.data.created_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
-      { colId: 'actions', headerName: '', width: 142, pinned: 'right', sortable: false, resizable: false, cellRenderer: RowActions },
+      { colId: 'actions', headerName: 'Actions', width: 142, pinned: 'right', sortable: false, resizable: false, cellRenderer: RowActions },
     ],
     [],
   );
@@ -194,8 +192,8 @@ export function Approvals() {
               </div>
             </div>
             <div className="panel-grid" data-testid="approval-grid">
-              <AgGridReact<IntentView>
-                theme={gridTheme} styleNonce={styleNonce}
+              <Grid<IntentView>
+                layoutId="approvals.queue"
                 rowData={pending}
                 columnDefs={columns}
                 getRowId={getRowId}
@@ -204,9 +202,7 @@ export function Approvals() {
                 onSelectionChanged={onSelectionChanged}
                 animateRows={false}
                 suppressCellFocus={false}
-                overlayNoRowsTemplate='<span class="muted">No pending intents: the band controller has nothing to propose</span>'
-                defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }}
-                tooltipShowDelay={400}
+                overlayNoRowsTemplate={emptyBook ? '<span class="muted">No pending intents: the book has no positions yet. Import them with bandctl import-positions (see Overview)</span>' : '<span class="muted">No pending intents: the band controller has nothing to propose</span>'}
               />
             </div>
           </section>
@@ -234,19 +230,27 @@ export function Approvals() {
             <div className="panel-head">
               <h2>Keys</h2>
             </div>
-            <div className="panel-body shortcut-list">
+            <div className="panel-body shortcut-list" data-testid="keys">
               <kbd>A</kbd>
               <span>approve selected (confirm if 2+)</span>
               <kbd>R</kbd>
               <span>reject selected (asks a reason)</span>
               <kbd>Space</kbd>
               <span>select the focused row</span>
-              <kbd>Ctrl+A</kbd>
+              <kbd>{MOD}+A</kbd>
               <span>select all pending</span>
               <kbd>Esc</kbd>
-              <span>clear selection / close dialog</span>
+              <span>clear selection / close a dialog</span>
+              <kbd>Enter</kbd>
+              <span>in a dialog: confirm</span>
+              <kbd>Shift+Enter</kbd>
+              <span>in a reason: new line</span>
+              <kbd>Tab</kbd>
+              <span>in a dialog: next control (stays inside)</span>
               <kbd>1–5</kbd>
               <span>switch screens</span>
+              <kbd>[ ]</kbd>
+              <span>Reports: previous / next trading day</span>
             </div>
           </section>
         </aside>

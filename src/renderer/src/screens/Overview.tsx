@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { BandChart } from '../components/BandChart';
+import { EmptyBook } from '../components/EmptyBook';
 import { Gauge } from '../components/Gauge';
 import { bandClass } from '../components/Header';
 import { fmtInt, fmtMoney, fmtPct, fmtTime, DASH } from '../format';
@@ -14,6 +15,7 @@ export function Overview() {
   const cycles = useConsole((s) => s.cycles);
   const pending = useConsole((s) => s.pending);
   const tz = status?.timezone ?? 'America/New_York';
+  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
 
   useEffect(() => {
     void actions.refreshPositions();
@@ -28,7 +30,13 @@ export function Overview() {
   const ltShort = positions.reduce((a, p) => a + (p.bucket === 'LT' && p.qty < 0 && p.tick !== null ? -p.qty * p.tick : 0), 0);
   const pendingNotional = pending.reduce((a, i) => a + notionalOf(i), 0);
   return (
-    <div className="screen" role="region" aria-label="Overview" style={{ gridTemplateRows: 'auto minmax(300px, 1fr) auto', height: '100%' }}>
+    <div
+      className="screen"
+      role="region"
+      aria-label="Overview"
+      style={{ gridTemplateRows: emptyBook ? 'auto auto minmax(240px, 1fr) auto' : 'auto minmax(300px, 1fr) auto', height: '100%' }}
+    >
+      {emptyBook ? <EmptyBook /> : null}
       <div className="ov-top">
         <section className="panel">
           <Gauge label="LT long %" title="LT long % of LT gross" value={status?.long_pct ?? null} range={status?.long_pct_range ?? [60, 70]} gross={ltLong} />

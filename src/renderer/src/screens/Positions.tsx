@@ -1,9 +1,11 @@
 import { useEffect, useMemo } from 'react';
-import { AgGridReact, type CustomCellRendererProps } from 'ag-grid-react';
+import type { CustomCellRendererProps } from 'ag-grid-react';
 import type { ColDef } from 'ag-grid-community';
 import type { PositionView } from '../../../shared/types';
 import { fmtMoney, fmtMoneyShort, fmtInt } from '../format';
-import { gridTheme, styleNonce, intFmt, moneyFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
+import { EmptyBook } from '../components/EmptyBook';
+import { Grid } from '../components/Grid';
+import { intFmt, moneyFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
 import { actions, useConsole } from '../store';
 
 type Row = PositionView & { side: 'LONG' | 'SHORT' | 'FLAT'; pnl_pct: number | null; gross: number | null; stale: boolean };
@@ -32,6 +34,7 @@ function SymbolCell(p: CustomCellRendererProps<Row>) {
 export function Positions() {
   const positions = useConsole((s) => s.positions);
   const staleList = useConsole((s) => s.status?.stale_prices ?? NO_STALE);
+  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
   useEffect(() => {
     void actions.refreshPositions();
   }, []);
@@ -65,12 +68,12 @@ export function Positions() {
       { field: 'unrealized_pnl', headerName: 'Unrealized PnL', width: 150, ...numCol, valueFormatter: moneyFmt, cellClass: signClass },
       { field: 'pnl_pct', headerName: 'Unrl %', width: 90, ...numCol, valueFormatter: signedPctFmt, cellClass: signClass },
       { field: 'realized_pnl', headerName: 'Realized PnL', width: 150, ...numCol, valueFormatter: moneyFmt, cellClass: signClass },
-      { colId: 'pad', headerName: '', flex: 1, sortable: false },
     ],
     [],
   );
   return (
-    <div className="screen fill" role="region" aria-label="Positions" style={{ gridTemplateRows: 'auto 1fr', height: '100%' }}>
+    <div className="screen fill" role="region" aria-label="Positions" style={{ gridTemplateRows: emptyBook ? 'auto auto 1fr' : 'auto 1fr', height: '100%' }}>
+      {emptyBook ? <EmptyBook /> : null}
       <div className="totals">
         <Stat label="LT long gross" value={fmtMoneyShort(ltLong)} />
         <Stat label="LT short gross" value={fmtMoneyShort(ltShort)} />
@@ -89,13 +92,12 @@ export function Positions() {
           ) : null}
         </div>
         <div className="panel-grid">
-          <AgGridReact<Row>
-            theme={gridTheme} styleNonce={styleNonce}
+          <Grid<Row>
+            layoutId="positions"
             rowData={rows}
             columnDefs={columns}
             getRowId={(p) => `${p.data.bucket}:${p.data.symbol}`}
-            defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }}
-            overlayNoRowsTemplate='<span class="muted">No positions</span>'
+            overlayNoRowsTemplate='<span class="muted">No positions: import them with bandctl import-positions</span>'
           />
         </div>
       </section>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo } from 'react';
-import { AgGridReact } from 'ag-grid-react';
 import type { ColDef } from 'ag-grid-community';
-import type { ReportLine, ReportRow } from '../../../shared/types';
-import { fmtInt, fmtMoney, fmtSignedInt, humanClassification, shiftDate } from '../format';
-import { gridTheme, styleNonce, intFmt, moneyFmt, numCol, signClass, signedIntFmt } from '../grid';
+import { isTradingDay } from '../../../shared/calendar';
+import type { AppStatus, ReportLine, ReportRow } from '../../../shared/types';
+import { calendarOf } from '../calendar';
+import { Grid } from '../components/Grid';
+import { fmtInt, fmtMoney, fmtSignedInt, humanClassification } from '../format';
+import { intFmt, moneyFmt, numCol, signClass, signedIntFmt } from '../grid';
 import { actions, useConsole } from '../store';
 
 type ClassRow = ReportLine & { classification: string; symbols: string[] };
@@ -58,6 +60,8 @@ export function Reports() {
     [],
   );
   const t = report?.json.totals;
+  const status = useConsole((s) => s.status);
+  const day = date && status ? dayNote(date, status) : '';
 
   return (
     <div className="screen" role="region" aria-label="Reports" style={{ gridTemplateRows: 'auto auto minmax(250px, 1fr) minmax(250px, 1fr)', height: '100%' }}>
@@ -65,17 +69,38 @@ export function Reports() {
         <div className="panel-head">
           <h2>End-of-day report</h2>
           <div className="toolbar">
-            <button type="button" className="btn ghost sm" aria-label="Previous day" onClick={() => date && void actions.setReportDate(shiftDate(date, -1))}>
+            <button
+              type="button"
+              className="btn ghost sm"
+              aria-label="Previous trading day"
+              title="Previous trading day ( [ )"
+              aria-keyshortcuts="["
+              onClick={() => void actions.stepReportDate(-1)}
+            >
               ◀
             </button>
             <label>
               Report date
               <input type="date" value={date ?? ''} onChange={(e) => e.target.value && void actions.setReportDate(e.target.value)} />
             </label>
-            <button type="button" className="btn ghost sm" aria-label="Next day" onClick={() => date && void actions.setReportDate(shiftDate(date, 1))}>
+            <button
+              type="button"
+              className="btn ghost sm"
+              aria-label="Next trading day"
+              title="Next trading day ( ] )"
+              aria-keyshortcuts="]"
+              onClick={() => void actions.stepReportDate(1)}
+            >
               ▶
             </button>
-            {error ? <span className="neg">{error}</span> : <span className="sub">{report ? `${fmtInt(report.rows.length)} symbol × classification lines` : 'loading…'}</span>}
+            {error ? (
+              <span className="neg">{error}</span>
+            ) : (
+              <span className="sub" data-testid="report-day">
+                {day}
+                {report ? `${day ? ' · ' : ''}${fmtInt(report.rows.length)} symbol × classification lines` : ' · loading…'}
+              </span>
+            )}
           </div>
           <div className="right">
             <button type="button" className="btn" onClick={() => void actions.exportReport('csv')} disabled={!report}>
@@ -103,7 +128,7 @@ export function Reports() {
             <h2>By classification</h2>
           </div>
           <div className="panel-grid">
-            <AgGridReact<ClassRow> theme={gridTheme} styleNonce={styleNonce} rowData={byClass} columnDefs={classCols} overlayNoRowsTemplate={NO_ROWS} defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }} tooltipShowDelay={400} />
+            <Grid<ClassRow> layoutId="reports.classification" rowData={byClass} columnDefs={classCols} overlayNoRowsTemplate={NO_ROWS} />
           </div>
         </section>
         <section className="panel" aria-label="By symbol">
@@ -111,7 +136,7 @@ export function Reports() {
             <h2>By symbol</h2>
           </div>
           <div className="panel-grid">
-            <AgGridReact<SymRow> theme={gridTheme} styleNonce={styleNonce} rowData={bySym} columnDefs={symCols} overlayNoRowsTemplate={NO_ROWS} defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }} tooltipShowDelay={400} />
+            <Grid<SymRow> layoutId="reports.symbol" rowData={bySym} columnDefs={symCols} overlayNoRowsTemplate={NO_ROWS} />
           </div>
         </section>
       </div>
@@ -121,11 +146,18 @@ export function Reports() {
           <span className="sub">the CSV's lines</span>
         </div>
         <div className="panel-grid">
-          <AgGridReact<ReportRow> theme={gridTheme} styleNonce={styleNonce} rowData={report?.rows ?? []} columnDefs={rowCols} overlayNoRowsTemplate={NO_ROWS} defaultColDef={{ sortable: true, resizable: true, suppressHeaderMenuButton: true }} tooltipShowDelay={400} />
+          <Grid<ReportRow> layoutId="reports.lines" rowData={report?.rows ?? []} columnDefs={rowCols} overlayNoRowsTemplate={NO_ROWS} />
         </div>
       </section>
     </div>
   );
+}
+
+/** The date's weekday, and whether the desk trades that day. */
+function dayNote(date: string, status: AppStatus): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
+  return isTradingDay(date, calendarOf(status)) ? weekday : `${weekday}, not a trading day`;
 }
 
 function Total({ label, value, sign }: { label: string; value: string; sign?: number }) {
