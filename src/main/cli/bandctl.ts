@@ -13,7 +13,9 @@ function version(): string {
   const { readFileSync } = require('node:fs') as typeof import('node:fs');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { join } = require('node:path') as typeof import('node:path');
-  return (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PROJECT_ROOT } = require('./root') as typeof import('./root');
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 // `bandctl … | head` closes the pipe early: that is the reader's choice, not a failure.

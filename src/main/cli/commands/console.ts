@@ -3,16 +3,16 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createServices } from '../../api/create';
 import { createHandlers } from '../../api/handlers';
 import { isLoopback, nonLoopbackRefusal, startHost } from '../../host/server';
 import { defaultAppDataDir, ensureAppData } from '../../services/appdata';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
+import { PROJECT_ROOT } from '../root';
 
-const REPO = resolve(__dirname, '../../../..');
-export const DEFAULT_CONFIG = join(REPO, 'resources', 'config', 'risk_rules.yaml');
-export const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(REPO, 'out', 'renderer');
+export const DEFAULT_CONFIG = join(PROJECT_ROOT, 'resources', 'config', 'risk_rules.yaml');
+export const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(PROJECT_ROOT, 'out', 'renderer');
 
 /** The console's data folder (BAND_APP_DATA, else <OS app-data>/band-console): the desktop app's too. */
 export function appDataDir(): string {
