@@ -18,6 +18,8 @@ const NYSE_CLOSED = new Set([
   ...['2028-01-17', '2028-02-21', '2028-04-14', '2028-05-29', '2028-06-19', '2028-07-04', '2028-09-04', '2028-11-23', '2028-12-25'],
 ]);
 const KNOWN_YEARS = [2025, 2026, 2027, 2028];
+// NYSE early closes (1:00 p.m.) as published for 2025–2027 (2028: the day after Thanksgiving, Christmas Eve is a Sunday)
+const NYSE_EARLY = new Set(['2025-07-03', '2025-11-28', '2025-12-24', '2026-11-27', '2026-12-24', '2027-11-26', '2028-07-03', '2028-11-24']);
 
 function addDays(date: string, n: number): string {
   const [y, m, d] = date.split('-').map(Number);
@@ -80,7 +82,10 @@ test('first start: demo badge, the intents of the first cycle, ten days of band 
   const chart = page.getByTestId('band-chart');
   await expect(chart).toHaveAttribute('aria-label', new RegExp(`^Band history: [0-9,]+ evaluations from ${first} to ${today}; LT long % 77\\.4% now, band 60\\.0% – 70\\.0%`));
   const points = Number((await chart.getAttribute('aria-label'))!.match(/: ([0-9,]+) evaluations/)![1].replace(/,/g, ''));
-  expect(points, 'four a day over nine past sessions, and today').toBeGreaterThanOrEqual(36);
+  // four a day (10:00, 12:00, 14:00, 15:45) over nine past sessions, two on an early close (13:00), and today's
+  let expected = 1;
+  for (let d = first; d < day0; d = addDays(d, 1)) if (trades(d)) expected += NYSE_EARLY.has(d) ? 2 : 4;
+  expect(points, 'the seeded history and today').toBeGreaterThanOrEqual(expected);
   await expect(page.getByRole('group', { name: 'History range' }).getByRole('button', { name: '1M' })).toHaveAttribute('aria-pressed', 'true');
   await expect(chart.locator('.recharts-reference-area')).toHaveCount(2);
   await expect(chart.locator('.recharts-line-curve')).toHaveCount(3);
