@@ -4,10 +4,20 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/main/cli/commands';
+import { COMMAND_MODULES } from '../../src/main/cli/commands';
+import { commands as consoleCmds } from '../../src/main/cli/commands/console';
+import { commands as core } from '../../src/main/cli/commands/core';
+import { commands as engine } from '../../src/main/cli/commands/engine';
+import { commands as ledger } from '../../src/main/cli/commands/ledger';
+import { commands as report } from '../../src/main/cli/commands/report';
+import { commands as store } from '../../src/main/cli/commands/store';
+import { commands as streams } from '../../src/main/cli/commands/streams';
 import { HELP } from '../../src/main/cli/help';
 import { ROOT, tempDir } from './helpers';
 
+// the modules as the router lists them (its loaders use CommonJS require, as the built CLI and tsx do)
+const MODULES = [core, ledger, report, streams, engine, consoleCmds, store];
+const COMMANDS = MODULES.flat();
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 let built: string;
 
@@ -40,6 +50,10 @@ describe('the built bandctl', () => {
       // --help on the command says the same
       expect(run(built, [c.name, '--help']).stdout).toBe(h.stdout);
     }
+  });
+
+  it('the router lists each module by the names its commands have (it loads only the module a command needs)', () => {
+    expect(COMMAND_MODULES.map((m) => [...m.names])).toEqual(MODULES.map((m) => m.map((c) => c.name)));
   });
 
   it('every option of every command is described, and nothing else', () => {

@@ -1,12 +1,13 @@
 // bandctl's router: the command table, help, and the one-line errors (SPEC §10). Loaded by the entry (bandctl.ts)
 // once it knows a command has to run.
-import { COMMANDS } from './commands';
+import { allCommands, findCommand } from './commands';
 import { HELP } from './help';
 import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
 import { describeCorruption } from '../services/store/backup';
 import { StoreError } from '../services/store/db';
 
 function helpText(): string {
+  const COMMANDS = allCommands();
   // Long usages put their summary on the next line so the list stays readable in 100 columns.
   const width = Math.min(56, Math.max(...COMMANDS.map((c) => c.usage.length)));
   const line = (c: Command) =>
@@ -45,7 +46,7 @@ export function commandHelp(cmd: Command): string {
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'help' && rest.length === 1) {
-    const cmd = COMMANDS.find((c) => c.name === rest[0]);
+    const cmd = findCommand(rest[0]);
     if (!cmd) {
       io.err(`bandctl: unknown command '${rest[0]}'; see bandctl --help\n`);
       return 2;
@@ -62,7 +63,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(helpText());
     return 0;
   }
-  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
+  const cmd: Command | undefined = findCommand(name);
   let dbFile: string | undefined;
   try {
     if (!cmd) throw new UsageError(`unknown command '${name}'; see bandctl --help`);

@@ -1,14 +1,12 @@
 // Ledger commands (SPEC §10): ingest, report, import-positions, positions, quarantine.
-import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { IsoDateSchema } from '../../../shared/domain';
 import { groupThousands } from '../../../shared/money';
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
 import { ingestLines, streamLines } from '../../services/ledger/ingest';
 import { compactLog } from '../../services/ledger/log';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
-import { jsonText, reportBundle } from '../../services/reports';
 import { bookZone } from '../../services/store/book-zone';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
@@ -94,42 +92,6 @@ const compact: Command = {
     }
     if (values.json) io.out(`${JSON.stringify(out)}\n`);
     else io.out(`removed the raw text of ${groupThousands(out.removed)} applied events older than ${rawDays} days; ${groupThousands(out.bytes_before)} -> ${groupThousands(out.bytes_after)} bytes${values.vacuum ? '' : ' (free pages are reused; --vacuum shrinks the file)'}\n`);
-    return 0;
-  },
-};
-
-const FORMATS = ['text', 'json', 'csv'] as const;
-
-const report: Command = {
-  name: 'report',
-  usage: 'report --db F --date D [--format text|json|csv] [--out P]',
-  summary: "one trading date's end-of-day report (text, JSON or CSV)",
-  options: { db: { type: 'string' }, date: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
-  run({ values, io }) {
-    const dbFile = requireString(values, 'db', this.usage);
-    const date = requireString(values, 'date', this.usage);
-    const d = IsoDateSchema.safeParse(date);
-    if (!d.success) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got '${date}'`);
-    const format = optionalString(values, 'format') ?? 'text';
-    if (!(FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`--format must be one of text, json, csv; got '${format}'`);
-    }
-    const db = openExisting(dbFile);
-    let text: string;
-    try {
-      const b = reportBundle(db, date);
-      text = format === 'json' ? jsonText(b.json) : format === 'csv' ? b.csv : b.text;
-    } finally {
-      db.close();
-    }
-    const out = optionalString(values, 'out');
-    if (out) {
-      try {
-        writeFileSync(out, text);
-      } catch (e) {
-        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    } else io.out(text);
     return 0;
   },
 };
@@ -226,5 +188,5 @@ const quarantine: Command = {
   },
 };
 
-export const commands: Command[] = [ingest, report, importPositionsCmd, positions, quarantine, compact];
+export const commands: Command[] = [ingest, importPositionsCmd, positions, quarantine, compact];
 

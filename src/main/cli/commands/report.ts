@@ -1,0 +1,51 @@
+// `bandctl report` (SPEC §10), in a module of its own: the command a desk runs most from scripts loads no more than
+// it needs (the book and the report writers: no config schema, no engine, no Redis client).
+import { existsSync, writeFileSync } from 'node:fs';
+import { isIsoDate } from '../../../shared/calendar';
+import { jsonText, reportCsv, reportJson, reportText } from '../../services/reports';
+import { openDb, type Db } from '../../services/store/db';
+import { optionalString, requireString, UsageError, type Command } from '../framework';
+
+function openExisting(file: string): Db {
+  if (file !== ':memory:' && !existsSync(file)) {
+    throw new UsageError(`database ${file} does not exist (create it with: bandctl init --db ${file})`);
+  }
+  return openDb(file);
+}
+
+const FORMATS = ['text', 'json', 'csv'] as const;
+
+const report: Command = {
+  name: 'report',
+  usage: 'report --db F --date D [--format text|json|csv] [--out P]',
+  summary: "one trading date's end-of-day report (text, JSON or CSV)",
+  options: { db: { type: 'string' }, date: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  run({ values, io }) {
+    const dbFile = requireString(values, 'db', this.usage);
+    const date = requireString(values, 'date', this.usage);
+    if (!isIsoDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got '${date}'`);
+    const format = optionalString(values, 'format') ?? 'text';
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of text, json, csv; got '${format}'`);
+    }
+    const db = openExisting(dbFile);
+    let text: string;
+    try {
+      // only the format asked for (the CSV writer alone costs more than the query)
+      text = format === 'json' ? jsonText(reportJson(db, date)) : format === 'csv' ? reportCsv(db, date) : reportText(db, date);
+    } finally {
+      db.close();
+    }
+    const out = optionalString(values, 'out');
+    if (out) {
+      try {
+        writeFileSync(out, text);
+      } catch (e) {
+        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    } else io.out(text);
+    return 0;
+  },
+};
+
+export const commands: Command[] = [report];
