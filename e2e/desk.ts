@@ -188,9 +188,13 @@ async function firstCycleIntents(url: string, timeoutMs = 30_000): Promise<EvalI
 }
 
 export async function startServe(db: string, config: string, opts: { token?: string } = {}): Promise<{ url: string; child: ChildProcess; err: string[]; firstLine: string }> {
-  const token = opts.token ? ['--token', opts.token] : [];
-  const child = spawn(process.execPath, [BANDCTL, 'serve', '--db', db, '--config', config, '--port', '0', '--prices', 'static', ...token], {
+  // a fixed token (a restart keeps the page's URL good) goes in through the environment, as a user should pass it
+  const env = { ...process.env };
+  if (opts.token) env.BAND_TOKEN = opts.token;
+  else delete env.BAND_TOKEN;
+  const child = spawn(process.execPath, [BANDCTL, 'serve', '--db', db, '--config', config, '--port', '0', '--prices', 'static'], {
     cwd: REPO,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const err: string[] = [];

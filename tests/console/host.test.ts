@@ -107,8 +107,8 @@ describe('browser host: access', () => {
     expect(String(again.headers['content-security-policy'])).not.toContain(nonce);
     expect(page.headers['access-control-allow-origin']).toBeUndefined();
     const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/band_token=.*HttpOnly.*SameSite=Strict/);
-    const asset = await http('GET', '/assets/app.js', { headers: { cookie: `band_token=${TOKEN}` } });
+    expect(cookie).toMatch(new RegExp(`^band_token_${host.port}=.*HttpOnly.*SameSite=Strict`));
+    const asset = await http('GET', '/assets/app.js', { headers: { cookie: cookie.split(';')[0] } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('javascript');
   });
@@ -123,7 +123,7 @@ describe('browser host: access', () => {
 
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
     expect((await http('GET', `/?token=${TOKEN}`, { headers: { host: 'evil.example:80' } })).status).toBe(403);
-    const r = await http('POST', '/api/app:status', { body: '', headers: { 'x-band-token': TOKEN, origin: 'http://evil.example' } });
+    const r = await http('POST', '/api/app:status', { body: '', headers: { 'x-band-token': TOKEN, 'content-type': 'application/json', origin: 'http://evil.example' } });
     expect(r.status).toBe(403);
   });
 });
@@ -161,10 +161,10 @@ describe('browser host: the contract', () => {
   it('unknown channels and bad JSON are refused', async () => {
     expect((await api('nope:nothing')).json.error?.code).toBe('UNKNOWN_CHANNEL');
     expect((await api('__proto__')).json.error?.code).toBe('UNKNOWN_CHANNEL');
-    const bad = await http('POST', '/api/app:status', { body: '{not json', headers: { 'x-band-token': TOKEN } });
+    const bad = await http('POST', '/api/app:status', { body: '{not json', headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body).error.code).toBe('VALIDATION');
-    const huge = await http('POST', '/api/intents:reject', { body: `{"ids":["a"],"reason":"${'x'.repeat(5_000_000)}"}`, headers: { 'x-band-token': TOKEN } });
+    const huge = await http('POST', '/api/intents:reject', { body: `{"ids":["a"],"reason":"${'x'.repeat(5_000_000)}"}`, headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' } });
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).error.code).toBe('VALIDATION');
   });

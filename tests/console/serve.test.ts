@@ -52,6 +52,7 @@ beforeAll(() => {
   mkdirSync(renderer);
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Band Console</title>');
   env = { ...process.env, BAND_RENDERER_DIR: renderer, BAND_APP_DATA: join(dir, 'appdata') };
+  delete env.BAND_TOKEN; // the random token, whatever the environment running the tests holds
   expect(cli(['init', '--db', join(dir, 'band.db'), '--demo']).status).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,7 +88,7 @@ describe('bandctl serve', () => {
       const port = Number(m![1]);
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/?token=${token}`)).status).toBe(200);
-      const st = await fetch(`http://127.0.0.1:${port}/api/app:status`, { method: 'POST', headers: { 'x-band-token': token }, body: '' });
+      const st = await fetch(`http://127.0.0.1:${port}/api/app:status`, { method: 'POST', headers: { 'x-band-token': token, 'content-type': 'application/json' }, body: '' });
       expect(((await st.json()) as { ok: boolean }).ok).toBe(true);
 
       // listen for push events, then book a fill from another process
@@ -114,7 +115,7 @@ describe('bandctl serve', () => {
       while (!events.join('').includes('event: fills') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       sse.destroy();
       expect(events.join('')).toContain('data: {"count":1,"date":"2024-01-18"}');
-      const report = await fetch(`http://127.0.0.1:${port}/api/ledger:report`, { method: 'POST', headers: { 'x-band-token': token }, body: JSON.stringify({ date: '2024-01-18' }) });
+      const report = await fetch(`http://127.0.0.1:${port}/api/ledger:report`, { method: 'POST', headers: { 'x-band-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2024-01-18' }) });
       const body = (await report.json()) as { data: { json: { totals: { total_count_fills: number } } } };
       expect(body.data.json.totals.total_count_fills).toBe(1);
     } finally {
@@ -131,7 +132,7 @@ describe('bandctl web', () => {
       expect(existsSync(join(dir, 'appdata', 'band.db'))).toBe(true);
       expect(existsSync(join(dir, 'appdata', 'risk_rules.yaml'))).toBe(true);
       const url = new URL(line.slice('Console: '.length));
-      const r = await fetch(`${url.origin}/api/ledger:positions`, { method: 'POST', headers: { 'x-band-token': url.searchParams.get('token')! }, body: '' });
+      const r = await fetch(`${url.origin}/api/ledger:positions`, { method: 'POST', headers: { 'x-band-token': url.searchParams.get('token')!, 'content-type': 'application/json' }, body: '' });
       const pos = (await r.json()) as { data: { symbol: string }[] };
       expect(pos.data.map((p) => p.symbol)).toContain('AAPL');
     } finally {

@@ -4,8 +4,10 @@
 //   2. loopback only, unless --allow-remote (which warns)
 //   3. no CORS: foreign Origin / cross-site fetches / preflights refused, never an Access-Control-* header
 //   4. CSP, nosniff, no-referrer, DENY / frame-ancestors 'none', no-store on the API
-//   5. rate limits on the state-changing channels (injected clock: no sleeping)
+//   5. rate limits on the state-changing channels, one bucket per token (injected clock: no sleeping)
 //   6. body size limit (413) and bad JSON (400 VALIDATION) before any service runs
+// The hardening of issue #14 (malformed input, caps, timeouts, the token's sources, Content-Type, internal errors)
+// is tests/security/host-hardening.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -166,6 +168,8 @@ describe('1. the token', () => {
       { q: `token=${TOKEN.slice(0, -1)}` },
       { q: `token=${TOKEN}x` },
       { headers: { cookie: `band_token=${TOKEN.toUpperCase()}` } },
+      // the raw token is not the cookie: the cookie holds a value derived from it and the port
+      { headers: { cookie: `${main.cookieName}=${TOKEN}; band_token=${TOKEN}` } },
       // the right token under the wrong name is no token
       { headers: { authorization: `Bearer ${TOKEN}`, cookie: `other=${TOKEN}` } },
     ];
@@ -199,9 +203,13 @@ describe('1. the token', () => {
   it('accepts the token in the header, the query or the HttpOnly cookie the page sets', async () => {
     const page = await http(main, 'GET', `/?token=${TOKEN}`);
     expect(page.status).toBe(200);
-    expect(String(page.headers['set-cookie'])).toMatch(/^band_token=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
-    expect((await http(main, 'GET', '/assets/app.js', { headers: { cookie: `a=b; band_token=${TOKEN}` } })).status).toBe(200);
-    expect((await http(main, 'POST', `/api/app:status?token=${TOKEN}`, { body: '' })).status).toBe(200);
+    const set = String(page.headers['set-cookie']);
+    expect(set).toMatch(new RegExp(`^band_token_${main.port}=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/$`));
+    expect(set).not.toContain(TOKEN);
+    const cookie = set.split(';')[0];
+    expect((await http(main, 'GET', '/assets/app.js', { headers: { cookie: `a=b; ${cookie}` } })).status).toBe(200);
+    expect((await http(main, 'POST', '/api/app:status', { body: '', headers: { cookie, 'content-type': 'application/json' } })).status).toBe(200);
+    expect((await http(main, 'POST', `/api/app:status?token=${TOKEN}`, { body: '', headers: { 'content-type': 'application/json' } })).status).toBe(200);
     expect((await api(main, 'app:status')).status).toBe(200);
   });
 });
@@ -254,6 +262,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
     loadDemoBook(d);
     d.close();
     env = { ...process.env, BAND_RENDERER_DIR: rendererDir, BAND_APP_DATA: join(dir, 'appdata') };
+    delete env.BAND_TOKEN;
   });
 
   const children = new Set<ChildProcess>();
@@ -277,8 +286,8 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
     });
   }
 
-  function serve(args: string[]): Promise<{ child: ChildProcess; line: string; stderr: () => string }> {
-    const child = spawn(TSX, [BANDCTL, 'serve', '--db', db, '--prices', 'static', '--port', '0', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: string; stderr: () => string }> {
+    const child = spawn(TSX, [BANDCTL, 'serve', '--db', db, '--prices', 'static', '--port', '0', ...args], { cwd: REPO, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -329,7 +338,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
     try {
       const m = /^Console: http:\/\/127\.0\.0\.2:(\d+)\/\?token=([0-9a-f]{64})$/.exec(line);
       expect(m, line).not.toBeNull();
-      const r = await fetch(`http://127.0.0.2:${m![1]}/api/app:status`, { method: 'POST', headers: { 'x-band-token': m![2] }, body: '' });
+      const r = await fetch(`http://127.0.0.2:${m![1]}/api/app:status`, { method: 'POST', headers: { 'x-band-token': m![2], 'content-type': 'application/json' }, body: '' });
       expect(r.status).toBe(200);
       await waitFor(() => stderr().includes('Ctrl+C'));
       expect(stderr()).not.toMatch(/warning/i);
@@ -341,7 +350,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
   // --allow-remote on the wildcard address: it binds beyond loopback (and warns), yet the test only ever talks to
   // 127.0.0.1, so no traffic goes to a non-loopback address.
   it('--allow-remote binds beyond loopback (0.0.0.0), warns on stderr, and the token still guards it', async () => {
-    const { child, line, stderr } = await serve(['--host', '0.0.0.0', '--allow-remote', '--token', TOKEN]);
+    const { child, line, stderr } = await serve(['--host', '0.0.0.0', '--allow-remote'], { BAND_TOKEN: TOKEN });
     try {
       const m = /^Console: http:\/\/0\.0\.0\.0:(\d+)\/\?token=(\S+)$/.exec(line);
       expect(m, line).not.toBeNull();
@@ -351,7 +360,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
       expect(stderr()).toContain('Anyone on the network who can reach this port and learns the token can approve orders');
       const url = `http://127.0.0.1:${m![1]}/api/app:status`;
       expect((await fetch(url, { method: 'POST', body: '' })).status).toBe(401);
-      expect((await fetch(url, { method: 'POST', headers: { 'x-band-token': TOKEN }, body: '' })).status).toBe(200);
+      expect((await fetch(url, { method: 'POST', headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' }, body: '' })).status).toBe(200);
     } finally {
       expect(await stop(child)).toBe(0);
     }
@@ -426,7 +435,7 @@ describe('4. security headers', () => {
     common(asset, 'asset');
   });
 
-  it("on every API answer (200, 400, 401, 403, 404, 405, 413, 429) and SSE: default-src 'none' and Cache-Control: no-store", async () => {
+  it("on every API answer (200, 400, 401, 403, 404, 405, 413, 415, 429) and SSE: default-src 'none' and Cache-Control: no-store", async () => {
     const answers: [string, Res][] = [
       ['200', await api(main, 'app:status')],
       ['400', await api(main, 'intents:approve', { ids: 'x' })],
@@ -434,7 +443,8 @@ describe('4. security headers', () => {
       ['403', await api(main, 'app:status', undefined, { headers: { origin: 'http://evil.example' } })],
       ['404', await api(main, 'nope:nothing')],
       ['405', await http(main, 'GET', `/api/app:status?token=${TOKEN}`)],
-      ['413', await http(main, 'POST', '/api/app:status', { body: ' '.repeat(MAX_BODY_BYTES + 1), headers: { 'x-band-token': TOKEN } })],
+      ['413', await http(main, 'POST', '/api/app:status', { body: ' '.repeat(MAX_BODY_BYTES + 1), headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' } })],
+      ['415', await http(main, 'POST', '/api/app:status', { body: '{}', headers: { 'x-band-token': TOKEN, 'content-type': 'text/plain' } })],
     ];
     clock += 60_000;
     for (let i = 0; i < 3; i++) await api(limited, 'intents:approve', { ids: ['no-such-intent'] });
@@ -461,7 +471,7 @@ describe('4. security headers', () => {
 });
 
 describe('5. rate limits on the state-changing channels', () => {
-  it('is 10/s with bursts of 20 per client by default, on exactly the approval, halt/resume and evaluate channels', async () => {
+  it('is 10/s with bursts of 20 per token by default, on exactly the approval, halt/resume and evaluate channels', async () => {
     expect(APPROVAL_RATE_LIMIT).toEqual({ perSecond: 10, burst: 20 });
     expect([...RATE_LIMITED_CHANNELS].sort()).toEqual(['engine:evaluate', 'engine:halt', 'engine:resume', 'intents:approve', 'intents:cancel', 'intents:reject']);
     for (const c of RATE_LIMITED_CHANNELS) expect(Object.keys(CHANNELS)).toContain(c);
@@ -471,7 +481,7 @@ describe('5. rate limits on the state-changing channels', () => {
       for (let i = 0; i < 20; i++) expect((await api(frozen, 'intents:approve', { ids: ['no-such-intent'] })).status, `#${i + 1}`).toBe(200);
       const r = await api(frozen, 'intents:approve', { ids: ['no-such-intent'] });
       expect(r.status).toBe(429);
-      expect(r.json.error?.message).toBe('intents:approve: too many requests: at most 10/s (bursts of 20) per client; retry in 1 s');
+      expect(r.json.error?.message).toBe('intents:approve: too many requests: at most 10/s (bursts of 20) per token; retry in 1 s');
     } finally {
       await frozen.close();
     }
@@ -488,7 +498,7 @@ describe('5. rate limits on the state-changing channels', () => {
     expect(r.headers['retry-after']).toBe('1');
     expect(r.json).toEqual({
       ok: false,
-      error: { code: 'RATE_LIMITED', message: 'intents:approve: too many requests: at most 2/s (bursts of 3) per client; retry in 1 s' },
+      error: { code: 'RATE_LIMITED', message: 'intents:approve: too many requests: at most 2/s (bursts of 3) per token; retry in 1 s' },
     });
     expect(stateOf()).toEqual(before); // the intent is still PENDING, nothing audited
 
@@ -527,12 +537,12 @@ describe('5. rate limits on the state-changing channels', () => {
     expect(ok.json).toMatchObject({ ok: true, data: [{ id: pending[0], ok: true }] });
   });
 
-  it('keeps one bucket per client (peer address)', async () => {
+  it('keeps one bucket per token: another source address (127.0.0.x) with the same token shares it', async () => {
     clock += 60_000;
     for (let i = 0; i < 3; i++) await api(limited, 'engine:resume');
     expect((await api(limited, 'engine:resume')).status).toBe(429);
     const other = await api(limited, 'engine:resume', undefined, { localAddress: '127.0.0.3' });
-    expect(other.status).toBe(200);
+    expect(other.status).toBe(429);
     expect((await api(limited, 'engine:resume')).status).toBe(429);
   });
 
@@ -554,14 +564,14 @@ describe('6. request body limits and bad JSON, before any service runs', () => {
   it(`accepts a body of exactly ${MAX_BODY_BYTES} bytes and refuses one byte more with 413 VALIDATION`, async () => {
     const json = JSON.stringify({ ids: ['no-such-intent'] });
     const exact = json + ' '.repeat(MAX_BODY_BYTES - json.length);
-    const ok = await http(main, 'POST', '/api/intents:preview', { body: exact, headers: { 'x-band-token': TOKEN } });
+    const ok = await http(main, 'POST', '/api/intents:preview', { body: exact, headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' } });
     expect(ok.status).not.toBe(413);
     expect(JSON.parse(ok.body).error?.code).not.toBe('VALIDATION');
 
     const before = stateOf();
     const reason = 'x'.repeat(MAX_BODY_BYTES);
     for (const chunked of [false, true]) {
-      const r = await http(main, 'POST', '/api/engine:halt', { body: JSON.stringify({ reason }), headers: { 'x-band-token': TOKEN }, chunked });
+      const r = await http(main, 'POST', '/api/engine:halt', { body: JSON.stringify({ reason }), headers: { 'x-band-token': TOKEN, 'content-type': 'application/json' }, chunked });
       expect(r.status, `chunked=${chunked}`).toBe(413);
       expect(JSON.parse(r.body)).toEqual({ ok: false, error: { code: 'VALIDATION', message: `engine:halt: body larger than ${MAX_BODY_BYTES} bytes` } });
     }

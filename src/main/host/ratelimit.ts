@@ -1,8 +1,10 @@
-// Rate limits for the browser host's state-changing channels: one token bucket per client (the peer address).
-// A human trader never reaches the limit: the console sends ONE request per click (approving or rejecting any
-// selection is a single intents:approve / intents:reject call with all the ids), each waits for its answer before
-// the next, and the refill rate (10/s) is faster than anyone can click. What it stops is a script holding the token
-// hammering approvals, halt/resume flapping or evaluation cycles faster than a person could ever ask for them.
+// Rate limits for the browser host's state-changing channels: one token bucket per access token. The host keys it on
+// the token a request carried, never on the peer address: every 127.0.0.x is this same machine, so a bucket per
+// address was a bucket per address a script cared to bind. A human trader never reaches the limit: the console sends
+// ONE request per click (approving or rejecting any selection is a single intents:approve / intents:reject call with
+// all the ids), each waits for its answer before the next, and the refill rate (10/s) is faster than anyone can
+// click. What it stops is a script holding the token hammering approvals, halt/resume flapping or evaluation cycles
+// faster than a person could ever ask for them. Every tab of one console shares the bucket.
 import type { Channel } from '../../shared/contract';
 
 export interface RateLimit {
@@ -12,7 +14,7 @@ export interface RateLimit {
   burst: number;
 }
 
-/** 10 requests/s sustained, bursts of 20, per client. */
+/** 10 requests/s sustained, bursts of 20, per token. */
 export const APPROVAL_RATE_LIMIT: RateLimit = { perSecond: 10, burst: 20 };
 
 /** The channels that change state (approve/reject orders, halt/resume or run the engine). Reads are never limited. */

@@ -1,6 +1,6 @@
 // Console commands: `serve` (the console in a browser, SPEC §11) and `web` (what `npm run web` runs: the demo
 // database in the app-data folder, served the same way).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +27,54 @@ function osUser(): string {
   }
 }
 
-function validToken(t: string | undefined): string | undefined {
-  if (t === undefined) return undefined;
+/** The environment variable `serve` and `web` take the token from when no --token-file (or --token) is given: unlike
+ * the command line, a process's environment is readable only by its own user (and root). */
+export const TOKEN_ENV = 'BAND_TOKEN';
+/** A token file larger than this is not a token file. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+function validToken(t: string, source: string): string {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(t)) {
-    throw new UsageError('--token must be 16-128 characters of A-Z a-z 0-9 _ - (or leave it out for a random one)');
+    throw new UsageError(`${source} must be 16-128 characters of A-Z a-z 0-9 _ - (or leave it out for a random one)`);
   }
   return t;
+}
+
+/** The token from a file: a regular file of at most 4 KiB holding the token alone (surrounding whitespace and the
+ * final newline ignored). On POSIX systems the file must not be readable or writable by the group or by other
+ * users (as ssh asks of a private key): a token anyone can read is a token anyone can approve orders with. */
+export function readTokenFile(file: string): string {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new UsageError(`--token-file ${file}: no such file`);
+  }
+  if (!st.isFile()) throw new UsageError(`--token-file ${file}: not a regular file`);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
+    throw new UsageError(`--token-file ${file}: other users can read or change it (mode ${mode}); make it private with chmod 600 ${file}`);
+  }
+  if (st.size > MAX_TOKEN_FILE_BYTES) throw new UsageError(`--token-file ${file}: larger than ${MAX_TOKEN_FILE_BYTES} bytes, not a token`);
+  const text = readFileSync(file, 'utf8').trim();
+  return validToken(text, `the token in ${file}`);
+}
+
+/** Where the token comes from: --token-file, else --token (with a warning: the command line is visible in `ps`),
+ * else BAND_TOKEN, else none (startHost makes a random one). */
+export function tokenOption(values: Record<string, unknown>, io: Io, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = optionalString(values, 'token-file');
+  const flag = optionalString(values, 'token');
+  if (file !== undefined && flag !== undefined) throw new UsageError('give either --token-file or --token, not both');
+  if (file !== undefined) return readTokenFile(file);
+  if (flag !== undefined) {
+    const t = validToken(flag, '--token');
+    io.err(`warning: --token is visible to other users of this machine (ps, /proc/<pid>/cmdline); use --token-file F or the ${TOKEN_ENV} environment variable\n`);
+    return t;
+  }
+  const fromEnv = env[TOKEN_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return validToken(fromEnv, TOKEN_ENV);
+  return undefined;
 }
 
 /** --host: an IP address (or localhost), loopback unless --allow-remote; checked before anything is opened. */
@@ -115,12 +157,13 @@ async function serveUntilSignal(
 
 const serve: Command = {
   name: 'serve',
-  usage: 'serve --db F [--config C] [--port P] [--token T] [--prices simulator|static] [--host 127.0.0.1] [--allow-remote]',
+  usage: 'serve --db F [--config C] [--port P] [--token-file F] [--prices simulator|static] [--host 127.0.0.1] [--allow-remote]',
   summary: 'the console in a browser on 127.0.0.1 (loopback only unless --allow-remote); first line: Console: http://127.0.0.1:P/?token=…',
   options: {
     db: { type: 'string' },
     config: { type: 'string' },
     port: { type: 'string' },
+    'token-file': { type: 'string' },
     token: { type: 'string' },
     prices: { type: 'string' },
     host: { type: 'string' },
@@ -132,9 +175,10 @@ const serve: Command = {
     if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
     const host = hostOption(optionalString(values, 'host'), values['allow-remote'] === true);
     if (!existsSync(db)) throw new UsageError(`database not found: ${db} (create it with bandctl init --db ${db})`);
+    const token = tokenOption(values, io);
     return serveUntilSignal(io, db, optionalString(values, 'config') ?? DEFAULT_CONFIG, {
       port,
-      token: validToken(optionalString(values, 'token')),
+      token,
       prices: pricesOption(optionalString(values, 'prices')),
       host,
     });
@@ -143,16 +187,18 @@ const serve: Command = {
 
 const web: Command = {
   name: 'web',
-  usage: 'web [--port P] [--token T]',
+  usage: 'web [--port P] [--token-file F]',
   summary: 'the demo console in a browser: creates <app data>/band.db with the demo book if missing, then serves it',
-  options: { port: { type: 'string' }, token: { type: 'string' } },
+  options: { port: { type: 'string' }, 'token-file': { type: 'string' }, token: { type: 'string' } },
   run({ values, io }) {
+    const port = intOption(values, 'port', 0);
+    const token = tokenOption(values, io);
     const data = ensureAppData(appDataDir(), DEFAULT_CONFIG);
     if (data.createdDemo) io.err(`created ${data.db} with the demo book\n`);
     const { db: dbFile, config: configFile, reports: reportsDir } = data;
     return serveUntilSignal(io, dbFile, configFile, {
-      port: intOption(values, 'port', 0),
-      token: validToken(optionalString(values, 'token')),
+      port,
+      token,
       prices: 'simulator',
       reportsDir,
     });
