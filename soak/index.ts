@@ -1,9 +1,11 @@
-// npm run soak [-- --only fuzz|corruption|engine] [--mutations N] [--days N] [--seed S] [--keep]
+// npm run soak [-- --only fuzz|corruption|engine|redis] [--mutations N] [--days N] [--redis-events N] [--seed S] [--keep]
 // The long reliability suite (not part of npm test): prints its counts, exits 0, or 1 on any violation.
 //   fuzz        100,000 mutations of valid SPEC §7 events into the ledger's ingest path
 //   corruption  truncated / scribbled-over copies of a database: clear message, restore from the daily backup
 //   engine      the engine and the paper broker over simulated days with simulated prices: after every cycle the
 //               ledger's positions equal the engine's view of the book, and gross never passes the hard cap
+//   redis       the ledger's consumer on a redis-server of its own while faults strike (kill -9 and restart on the
+//               AOF, poison entries, trims, FLUSHALL): prints applied, dead_lettered and lost (must be 0)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     mutations: { type: 'string' },
     days: { type: 'string' },
+    'redis-events': { type: 'string' },
     seed: { type: 'string' },
     keep: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -40,17 +43,18 @@ function num(v: string | undefined, dflt: number, name: string): number {
   return n;
 }
 
-const SECTIONS = ['fuzz', 'corruption', 'engine'] as const;
+const SECTIONS = ['fuzz', 'corruption', 'engine', 'redis'] as const;
 const only = values.only?.split(',') ?? [...SECTIONS];
 for (const o of only) {
   if (!(SECTIONS as readonly string[]).includes(o)) {
-    process.stderr.write(`soak: unknown section '${o}' (fuzz, corruption, engine)\n`);
+    process.stderr.write(`soak: unknown section '${o}' (fuzz, corruption, engine, redis)\n`);
     process.exit(2);
   }
 }
 const seed = num(values.seed, 20261125, 'seed');
 const mutations = num(values.mutations, 100_000, 'mutations');
 const days = num(values.days, 10, 'days');
+const redisEvents = num(values['redis-events'], 20_000, 'redis-events');
 const work = mkdtempSync(join(tmpdir(), 'band-soak-'));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -116,12 +120,19 @@ async function engineSection(): Promise<SectionResult> {
   return { name: 'engine', counts: { ...r.counts, seconds: ((Date.now() - t0) / 1000).toFixed(1) }, violations: r.violations, notes: r.notes };
 }
 
+async function redisSection(): Promise<SectionResult> {
+  const { runRedisSoak } = await import('./redis');
+  const r = await runRedisSoak({ dir: join(work, 'redis'), events: redisEvents, seed, log });
+  return { name: 'redis', counts: r.counts, violations: r.violations, notes: r.notes };
+}
+
 async function main(): Promise<number> {
   const results: SectionResult[] = [];
   const runners: Record<(typeof SECTIONS)[number], () => Promise<SectionResult>> = {
     fuzz: fuzzSection,
     corruption: corruptionSection,
     engine: engineSection,
+    redis: redisSection,
   };
   for (const name of SECTIONS) {
     if (!only.includes(name)) continue;

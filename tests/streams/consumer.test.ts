@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { StreamConsumer } from '../../src/main/services/streams/consumer';
+import { StreamConsumer, StreamResetError } from '../../src/main/services/streams/consumer';
 import { databaseGroup, positionKey, readPosition } from '../../src/main/services/streams/positions';
 import {
   admin,
@@ -185,21 +185,26 @@ describe('consumer group on ev.orders', () => {
     expect(snapshot(db).fills + snapshot(db).orderEvents).toBe(4);
   });
 
-  it('a stream deleted and created again with lower ids (a Redis restarted without its data) is read from its start', async () => {
+  it('a stream deleted and created again with lower ids stops the consumer (a reset); once accepted it is read from its start', async () => {
     const s = stream('recreated');
     const first = makeEvents(100, 16, 'first');
     const second = makeEvents(100, 17, 'second');
     const db = open('recreated.db');
     const c = consumer(db, s, 'r1', { claimIdleMs: 500 });
-    const run = c.run(1500);
+    const run = c.run(1500).then(() => null, (e: unknown) => e as Error); // may reject before it is awaited
     for (let i = 0; i < first.length; i++) await r.xadd(s, `${1_000_000 + i}-0`, ...fieldsOf(first[i], i));
     await until(() => c.counts.entries === 100, 10_000, 'first stream applied');
     await r.del(s); // the server lost the stream, its group and the pending list
     for (let i = 0; i < second.length; i++) await r.xadd(s, `${10 + i}-0`, ...fieldsOf(second[i], i));
-    await run;
-    expect(c.counts.entries).toBe(200);
-    expect(c.counts.accepted).toBe(200);
-    expect(c.counts.redelivered).toBe(0);
+    expect(await run).toBeInstanceOf(StreamResetError);
+    expect(c.counts.entries).toBe(100);
+    expect(c.counts.redelivered).toBe(0); // nothing of the new stream taken for a redelivery
+    expect(readPosition(db, positionKey(REDIS_URL, s)).lastId).toBe('1000099-0');
+
+    const after = consumer(db, s, 'r2', { acceptReset: true });
+    await after.run(500);
+    expect(after.counts.entries).toBe(100);
+    expect(after.counts.accepted).toBe(100);
     expect(readPosition(db, positionKey(REDIS_URL, s)).lastId).toBe('109-0');
     expect(snapshot(db).fills).toBe(fillCount(first) + fillCount(second));
   });

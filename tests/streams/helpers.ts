@@ -214,3 +214,46 @@ export class CutProxy {
     await this.cut();
   }
 }
+
+/** The event_id of a decoded stream event (JSON text or flat object), if it has one. */
+function eventIdOf(e: string | Record<string, unknown>): unknown {
+  if (typeof e !== 'string') return e.event_id;
+  try {
+    return (JSON.parse(e) as Record<string, unknown>).event_id;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A ledger whose apply throws for the batches that hold a poison event (by event_id), as a bug or a value the
+ * database refuses would: the transaction rolls back. `aloneAttempts` counts the applies of a poison event alone.
+ */
+export class PoisonLedger {
+  readonly aloneAttempts = new Map<string, number>();
+  calls = 0;
+
+  constructor(
+    private readonly inner: { applyBatch(events: Array<string | Record<string, unknown>>, source: string, inTx?: () => void): { accepted: number; duplicates: number; rejected: number } },
+    private readonly poison: (eventId: string) => boolean,
+  ) {}
+
+  applyBatch(events: Array<string | Record<string, unknown>>, source: string, inTx?: () => void) {
+    this.calls++;
+    for (const e of events) {
+      const id = eventIdOf(e);
+      if (typeof id === 'string' && this.poison(id)) {
+        if (events.length === 1) this.aloneAttempts.set(id, (this.aloneAttempts.get(id) ?? 0) + 1);
+        throw new TypeError(`cannot apply ${id}: simulated bug`);
+      }
+    }
+    return this.inner.applyBatch(events, source, inTx);
+  }
+}
+
+/** Stream fields [k1, v1, ...] as an object. */
+export function fieldsObject(f: readonly string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < f.length; i += 2) o[f[i]] = f[i + 1];
+  return o;
+}

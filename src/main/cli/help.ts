@@ -76,8 +76,12 @@ export const HELP: Record<string, CommandHelp> = {
       config: 'C  a risk_rules.yaml for the streams: section and the time zone',
       'claim-idle': 'MS  take over entries another member left unacknowledged this long (default 10000)',
       count: 'N  entries per read (default 500)',
+      'accept-reset': '   after a "stream ... was reset" error: forget this database\'s position and read the stream again from its start',
     },
-    examples: ['bandctl consume --db book.db --redis redis://127.0.0.1:6379 --until-idle 2000'],
+    examples: [
+      'bandctl consume --db book.db --redis redis://127.0.0.1:6379 --until-idle 2000',
+      'bandctl consume --db book.db --redis redis://127.0.0.1:6379 --accept-reset --until-idle 2000',
+    ],
   },
   evaluate: {
     options: { db: DB, config: 'C  the risk rules to evaluate with (required the first time)', 'as-of': AS_OF, json: JSON_OUT },

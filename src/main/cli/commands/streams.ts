@@ -8,6 +8,7 @@ import { connectRedis, redactUrl, validateRedisUrl, waitReady } from '../../serv
 import { StreamConsumer } from '../../services/streams/consumer';
 import { OutboxPublisher, outboxPending } from '../../services/streams/outbox';
 import { databaseGroup, defaultConsumerName } from '../../services/streams/positions';
+import { deadStreamOf } from '../../services/streams/service';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
 
 const NAME_RE = /^[A-Za-z0-9_.:@/-]{1,200}$/;
@@ -35,8 +36,8 @@ const consume: Command = {
   name: 'consume',
   usage: 'consume --db F --redis URL [--stream ev.orders] [--group G] [--consumer N] [--until-idle MS]',
   summary:
-    'the ledger as a member of a Redis Streams consumer group (also --config C, --claim-idle MS, --count N); ' +
-    'with --until-idle it exits after MS ms without events and prints the counts',
+    'the ledger as a member of a Redis Streams consumer group (also --config C, --claim-idle MS, --count N, ' +
+    '--accept-reset); with --until-idle it exits after MS ms without events and prints the counts',
   options: {
     db: { type: 'string' },
     redis: { type: 'string' },
@@ -47,6 +48,7 @@ const consume: Command = {
     config: { type: 'string' },
     'claim-idle': { type: 'string' },
     count: { type: 'string' },
+    'accept-reset': { type: 'boolean' },
   },
   async run({ values, io }) {
     const file = requireString(values, 'db', this.usage);
@@ -91,6 +93,10 @@ const consume: Command = {
       consumer: consumerName,
       count,
       claimIdleMs: claimIdle,
+      deadStream: deadStreamOf(config.streams, stream),
+      maxAttempts: config.streams.max_attempts,
+      deadMaxlen: config.streams.publish_maxlen,
+      acceptReset: values['accept-reset'] === true,
       log: (line) => io.err(`consume: ${line}\n`),
       onStatus: (s) => {
         if (s.state === 'down') io.err(`consume: ${s.detail}\n`);
@@ -99,7 +105,12 @@ const consume: Command = {
     });
     // Approved orders waiting in this database's outbox (approved by `bandctl approve` with the Redis broker, or
     // by a console that closed while Redis was down) are published by the worker too.
-    const publisher = new OutboxPublisher({ db, url, log: (line) => io.err(`consume: ${line}\n`) });
+    const publisher = new OutboxPublisher({
+      db,
+      url,
+      maxlen: config.streams.publish_maxlen,
+      log: (line) => io.err(`consume: ${line}\n`),
+    });
     publisher.start();
     const stop = () => void c.stop();
     process.once('SIGINT', stop);
@@ -109,6 +120,8 @@ const consume: Command = {
       try {
         await c.run(untilIdle);
       } catch (e) {
+        // a reset stream, a key that is not a stream, a ledger that fails entry after entry: one line, exit 1 (2
+        // for a key of the wrong type: the --stream / config is wrong)
         const msg = (e as Error).message;
         io.err(`bandctl: ${msg}\n`);
         return /WRONGTYPE/.test(msg) ? 2 : 1;
@@ -122,8 +135,13 @@ const consume: Command = {
       process.off('SIGTERM', stop);
       db.close();
     }
-    const { accepted, duplicates, rejected } = c.counts;
-    io.out(`${JSON.stringify({ accepted, duplicates, rejected })}\n`);
+    // SPEC §9: the counts as `ingest` prints them. A dead-lettered entry was not booked: it counts as rejected (its
+    // quarantine row says why), and stderr says how many went to the dead-letter stream.
+    const { accepted, duplicates, rejected, deadLettered } = c.counts;
+    if (deadLettered > 0) {
+      io.err(`consume: ${deadLettered} entr${deadLettered === 1 ? 'y' : 'ies'} dead-lettered to ${deadStreamOf(config.streams, stream)} (counted as rejected; see bandctl quarantine)\n`);
+    }
+    io.out(`${JSON.stringify({ accepted, duplicates, rejected: rejected + deadLettered })}\n`);
     return 0;
   },
 };

@@ -33,14 +33,41 @@ const bandDrift = z.strictObject({
 
 const bucket = z.strictObject({ band_drift: bandDrift.prefault({}) });
 
-const streams = z.strictObject({
-  redis_url: z.string().min(1).nullable().default(null),
-  orders_stream: z.string().min(1).default('ev.orders'),
-  intents_stream: z.string().min(1).default('ev.intents'),
-  ticks_stream: z.string().min(1).nullable().default(null),
-  group: z.string().min(1).nullable().default(null),
-  consumer: z.string().min(1).nullable().default(null),
-});
+const streams = z
+  .strictObject({
+    redis_url: z.string().min(1).nullable().default(null),
+    orders_stream: z.string().min(1).default('ev.orders'),
+    intents_stream: z.string().min(1).default('ev.intents'),
+    ticks_stream: z.string().min(1).nullable().default(null),
+    group: z.string().min(1).nullable().default(null),
+    consumer: z.string().min(1).nullable().default(null),
+    // Where an order entry goes once applying it has failed max_attempts times (null: <orders_stream>.dead).
+    dead_stream: z.string().min(1).nullable().default(null),
+    max_attempts: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be within 1-100')
+      .max(100, 'must be within 1-100')
+      .default(5),
+    // `MAXLEN ~` on what the console publishes (the intents stream, the dead-letter stream).
+    publish_maxlen: z
+      .number()
+      .int('must be a whole number')
+      .min(100, 'must be within 100-1000000000')
+      .max(1_000_000_000, 'must be within 100-1000000000')
+      .default(100_000),
+  })
+  .superRefine((s, ctx) => {
+    const dead = s.dead_stream ?? `${s.orders_stream}.dead`;
+    const others: [string, string | null][] = [
+      ['orders_stream', s.orders_stream],
+      ['intents_stream', s.intents_stream],
+      ['ticks_stream', s.ticks_stream],
+    ];
+    for (const [k, v] of others) {
+      if (v === dead) ctx.addIssue({ code: 'custom', path: ['dead_stream'], message: `must differ from ${k} (${v})` });
+    }
+  });
 
 export const RiskConfigSchema = z.strictObject({
   account: z

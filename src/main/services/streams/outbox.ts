@@ -1,27 +1,18 @@
 // Approved orders for an external execution service (issue 6): `RedisBroker.place` writes each order into the
 // SQLite outbox inside the approval's own transaction (so an approval is never lost, whatever Redis is doing), and
 // the `OutboxPublisher` publishes the outbox to the intents stream in the background with the intent id as
-// idempotency key: a Lua script does the XADD only if `{<stream>}:idem:<intent id>` is not set yet, so a publish
-// repeated after a crash or a lost reply never adds a second entry. A Redis outage only delays publication.
+// idempotency key (publish.ts: the XADD runs only if `{<stream>}:idem:<intent id>` is not set yet, so a publish
+// repeated after a crash or a lost reply never adds a second entry), trimmed with `MAXLEN ~` (issue 14). A Redis
+// outage only delays publication. A row whose publish fails is retried with its own backoff (next_attempt_at) and
+// never blocks the rows after it.
 import type { Redis } from 'ioredis';
 import type { StreamStatus } from '../../../shared/types';
 import { orderIdFor, type Broker, type CancelRequest, type OrderRequest } from '../execution/broker';
 import type { Db } from '../store/db';
-import { connectRedis } from './connection';
+import { backoffMs, connectRedis } from './connection';
+import { DEFAULT_PUBLISH_MAXLEN, IDEM_TTL_S, idemKey, xaddOnce } from './publish';
 
-/** How long Redis remembers a published intent id (s): a re-publish within this window is a no-op. */
-export const IDEM_TTL_S = 7 * 24 * 3600;
-
-const XADD_ONCE = `
-local prev = redis.call('GET', KEYS[2])
-if prev then return prev end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[1]))
-return id`;
-
-export function idemKey(stream: string, intentId: string): string {
-  return `{${stream}}:idem:${intentId}`;
-}
+export { IDEM_TTL_S, idemKey };
 
 /** The fields of one published order (flat, all strings). */
 export function orderFields(o: OrderRequest, orderId: string, now: number): string[] {
@@ -59,6 +50,7 @@ export interface OutboxRow {
   kind: 'order' | 'cancel';
   dropped_at: number | null;
   drop_reason: string | null;
+  next_attempt_at: number | null;
 }
 
 /** Writes orders to the outbox; run it inside the caller's transaction. Returns how many were new. */
@@ -100,6 +92,18 @@ export function enqueueCancels(db: Db, stream: string, orders: readonly CancelRe
 
 export function outboxPending(db: Db): number {
   return db.prepare('SELECT COUNT(*) FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL').pluck().get() as number;
+}
+
+/** Unsent rows whose last publish failed (each waits for its own next attempt), with the latest error. */
+export function outboxRetrying(db: Db): { rows: number; lastError: string | null } {
+  const r = db
+    .prepare(
+      `SELECT COUNT(*) AS n, (SELECT last_error FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL
+         AND next_attempt_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS e
+       FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at IS NOT NULL`,
+    )
+    .get() as { n: number; e: string | null };
+  return { rows: r.n, lastError: r.e };
 }
 
 /** Orders queued but held back by the kill switch (HALTED): published on resume if still valid. */
@@ -157,8 +161,16 @@ export interface PublisherOptions {
   /** Re-reads the outbox at least this often (default 1000 ms): rows written by another process get sent too. */
   pollMs?: number;
   batch?: number;
+  /** `MAXLEN ~` on every stream the outbox publishes to (config streams.publish_maxlen; default 100,000). */
+  maxlen?: number;
+  /** A failed row is tried again after this delay, doubling per attempt (default 500 ms) up to retryMaxMs. */
+  retryMinMs?: number;
+  /** Longest wait between two attempts of one row (default 30,000 ms). */
+  retryMaxMs?: number;
   onStatus?: (s: StreamStatus) => void;
   onPublished?: (rows: { idem_key: string; entry_id: string }[]) => void;
+  /** After a row failed (it waits for its next attempt; later rows go on). */
+  onFailed?: (row: { id: number; idem_key: string; attempts: number; error: string; next_attempt_at: number }) => void;
   log?: (line: string) => void;
 }
 
@@ -168,6 +180,8 @@ export class OutboxPublisher {
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   published = 0;
+  /** Failed publish attempts (each row retried with its own backoff). */
+  failed = 0;
 
   constructor(private readonly o: PublisherOptions) {}
 
@@ -177,7 +191,7 @@ export class OutboxPublisher {
     this.running = this.loop();
   }
 
-  /** Publishes now instead of at the next poll. */
+  /** Publishes now instead of at the next poll (rows waiting for their next attempt still wait). */
   kick(): void {
     this.wake?.();
   }
@@ -190,34 +204,51 @@ export class OutboxPublisher {
     this.running = null;
   }
 
-  /** Publishes every unsent row once (used by the loop and by tests). Returns rows published. */
+  /**
+   * Publishes every unsent row that is due once (used by the loop and by tests). Returns rows published. A row that
+   * fails gets attempts + 1, its error and its next attempt time (backoff), and the rows after it are published
+   * all the same: a failing row never blocks later ones.
+   */
   async flush(): Promise<number> {
     const r = this.redis;
     if (!r) throw new Error('publisher not started');
     const { db } = this.o;
+    const now = Date.now();
     // While HALTED no order is sent: order rows wait (held) and are checked again on resume; cancels still go out,
     // since they only take risk off.
     const halted = isHalted(db);
     const rows = db
       .prepare(
-        `SELECT * FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL ${halted ? "AND kind = 'cancel'" : ''} ORDER BY id LIMIT ?`,
+        `SELECT * FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL ${halted ? "AND kind = 'cancel'" : ''}
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?`,
       )
-      .all(this.o.batch ?? 200) as OutboxRow[];
+      .all(now, this.o.batch ?? 200) as OutboxRow[];
     const done: { idem_key: string; entry_id: string }[] = [];
-    const mark = db.prepare('UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1 WHERE id = ?');
-    const fail = db.prepare('UPDATE stream_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
+    const mark = db.prepare(
+      'UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1, next_attempt_at = NULL WHERE id = ?',
+    );
+    const fail = db.prepare(
+      'UPDATE stream_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL',
+    );
+    const maxlen = this.o.maxlen ?? DEFAULT_PUBLISH_MAXLEN;
     for (const row of rows) {
       if (this.stopped) break;
       try {
         const fields = JSON.parse(row.payload) as string[];
-        const id = (await r.call('EVAL', [
-          XADD_ONCE, '2', row.stream, idemKey(row.stream, row.idem_key), String(IDEM_TTL_S), ...fields,
-        ])) as string;
+        const id = await xaddOnce(r, row.stream, row.idem_key, fields, maxlen);
         mark.run(Date.now(), id, row.id);
         done.push({ idem_key: row.idem_key, entry_id: id });
       } catch (e) {
-        fail.run((e as Error).message.slice(0, 500), row.id);
-        throw e;
+        if (this.stopped) break; // the connection was closed under the call: not the row's fault
+        const attempts = row.attempts + 1;
+        const error = (e as Error).message.slice(0, 500);
+        const next = Date.now() + backoffMs(attempts, this.o.retryMinMs ?? 500, this.o.retryMaxMs ?? 30_000);
+        fail.run(error, next, row.id);
+        this.failed++;
+        this.o.log?.(
+          `outbox: ${row.kind} ${row.idem_key} to ${row.stream} failed (attempt ${attempts}): ${error}; next attempt in ${next - Date.now()} ms, later rows go on`,
+        );
+        this.o.onFailed?.({ id: row.id, idem_key: row.idem_key, attempts, error, next_attempt_at: next });
       }
     }
     this.published += done.length;
@@ -225,14 +256,26 @@ export class OutboxPublisher {
     return done.length;
   }
 
+  /** Epoch ms of the earliest row waiting for its next attempt, or null. */
+  private nextDue(): number | null {
+    return this.o.db
+      .prepare('SELECT MIN(next_attempt_at) FROM stream_outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at IS NOT NULL')
+      .pluck()
+      .get() as number | null;
+  }
+
   private async loop(): Promise<void> {
     let delay = 100;
     while (!this.stopped) {
       let n: number;
+      let wait = this.o.pollMs ?? 1000;
       try {
         n = await this.flush();
         delay = 100;
+        const due = this.nextDue();
+        if (due !== null) wait = Math.max(10, Math.min(wait, due - Date.now()));
       } catch (e) {
+        // the database (closed, busy) or the script itself: the whole flush waits, with backoff
         if (this.stopped) break;
         this.o.log?.(`outbox: ${(e as Error).message}; retrying in ${delay} ms`);
         await new Promise((res) => setTimeout(res, delay));
@@ -241,7 +284,7 @@ export class OutboxPublisher {
       }
       if (n > 0) continue;
       await new Promise<void>((res) => {
-        const t = setTimeout(res, this.o.pollMs ?? 1000);
+        const t = setTimeout(res, wait);
         this.wake = () => {
           clearTimeout(t);
           res();

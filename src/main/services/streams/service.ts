@@ -9,7 +9,7 @@ import { LedgerConsumer } from '../ledger/consumer';
 import { openDb, type Db } from '../store/db';
 import { redactUrl } from './connection';
 import { StreamConsumer, type ApplyCounts, type LedgerSink } from './consumer';
-import { OutboxPublisher, outboxPending, RedisBroker } from './outbox';
+import { OutboxPublisher, outboxPending, outboxRetrying, RedisBroker } from './outbox';
 import { databaseGroup, defaultConsumerName } from './positions';
 import { RedisTickSource } from './ticks';
 
@@ -32,6 +32,11 @@ export interface StreamsServiceOptions {
   onTicks?: (rows: TickRow[]) => void;
   log?: (line: string) => void;
   claimIdleMs?: number;
+}
+
+/** The dead-letter stream of the orders stream: streams.dead_stream, or `<orders_stream>.dead`. */
+export function deadStreamOf(c: Pick<StreamsConfig, 'dead_stream' | 'orders_stream'>, ordersStream = c.orders_stream): string {
+  return c.dead_stream ?? `${ordersStream}.dead`;
 }
 
 export const STREAMS_OFF: StreamStatus = { state: 'off', detail: 'no Redis configured: paper broker, local prices' };
@@ -63,6 +68,9 @@ export class StreamsService {
       group: this.group,
       consumer: c.consumer ?? defaultConsumerName(),
       claimIdleMs: o.claimIdleMs,
+      deadStream: deadStreamOf(c),
+      maxAttempts: c.max_attempts,
+      deadMaxlen: c.publish_maxlen,
       onStatus: track('orders'),
       onBatch: (r) => {
         o.onApplied?.(r);
@@ -73,8 +81,10 @@ export class StreamsService {
     this.publisher = new OutboxPublisher({
       db: o.db,
       url,
+      maxlen: c.publish_maxlen,
       onStatus: track('intents'),
       onPublished: () => this.emit(),
+      onFailed: () => this.emit(),
       log: o.log,
     });
     const pub = this.publisher;
@@ -126,20 +136,25 @@ export class StreamsService {
     const down = parts.find(([, s]) => s.state === 'down');
     const connecting = parts.find(([, s]) => s.state === 'connecting');
     let pending = 0;
+    let retrying: { rows: number; lastError: string | null } = { rows: 0, lastError: null };
     try {
       pending = outboxPending(this.o.db);
+      if (pending > 0) retrying = outboxRetrying(this.o.db);
     } catch {
       /* a closed database during shutdown */
     }
-    const outbox = pending > 0 ? `; ${pending} approved order${pending === 1 ? '' : 's'} waiting in the outbox` : '';
+    const failing = retrying.rows > 0 ? ` (${retrying.rows} failing, retried with backoff: ${retrying.lastError ?? 'unknown error'})` : '';
+    const outbox = pending > 0 ? `; ${pending} approved order${pending === 1 ? '' : 's'} waiting in the outbox${failing}` : '';
     let next: StreamStatus;
     if (down) next = { state: 'down', detail: `${down[1].detail}${outbox}` };
     else if (connecting || parts.length === 0) next = { state: 'connecting', detail: `connecting to ${redactUrl(c.redis_url)}${outbox}` };
     else {
       const n = this.consumer?.counts.entries ?? 0;
+      const dead = this.consumer?.counts.deadLettered ?? 0;
+      const dl = dead > 0 ? `, ${dead} dead-lettered to ${this.consumer?.deadStream}` : '';
       next = {
         state: 'up',
-        detail: `${redactUrl(c.redis_url)} ${c.orders_stream} (group ${this.group}, ${n} applied)${outbox}`,
+        detail: `${redactUrl(c.redis_url)} ${c.orders_stream} (group ${this.group}, ${n} applied${dl})${outbox}`,
       };
     }
     if (next.state !== this.last.state || next.detail !== this.last.detail) {
