@@ -1,11 +1,11 @@
 // Electronegativity (Doyensec's Electron security scanner) over src/: zero findings. The tool exits 0 even with
-// findings, so its CSV output is read. It tries to fetch Electron's release list and translations first, prints a
+// findings, so its report is read: SARIF, not CSV (its CSV writer truncates-and-writes the header and appends the rows
+// as two concurrent async writes; on a loaded machine the header lands last and cuts the first row). It tries to fetch Electron's release list and translations first, prints a
 // connectivity warning when it cannot, and goes on. A suppression is an `eng-disable <CHECK>` comment at the line,
 // with its reason beside it.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../reliability/helpers';
 
@@ -14,16 +14,25 @@ const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/elect
 
 interface Finding {
   issue: string;
-  severity: string;
-  confidence: string;
+  level: string;
   filename: string;
   location: string;
-  sample: string;
   description: string;
 }
 
+interface Sarif {
+  runs: {
+    results: {
+      ruleId: string;
+      level: string;
+      message: { text: string };
+      locations?: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine?: number; startColumn?: number } } }[];
+    }[];
+  }[];
+}
+
 function scan(input: string): Promise<{ findings: Finding[]; output: string }> {
-  const out = join(tempDir('band-eng-'), 'result.csv');
+  const out = join(tempDir('band-eng-'), 'result.sarif');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, '-i', input, '-o', out, '-r', '-e', ELECTRON_VERSION], { cwd: ROOT });
     let output = '';
@@ -31,16 +40,32 @@ function scan(input: string): Promise<{ findings: Finding[]; output: string }> {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`electronegativity exited ${code}: ${output}`));
-      if (!existsSync(out)) return reject(new Error(`electronegativity wrote no result file: ${output}`));
-      const rows = parse(readFileSync(out, 'utf8'), { columns: true, trim: true, skip_empty_lines: true }) as Finding[];
-      resolve({ findings: rows, output });
+      try {
+        if (code !== 0) throw new Error(`electronegativity exited ${code}: ${output}`);
+        if (!existsSync(out)) throw new Error(`electronegativity wrote no result file: ${output}`);
+        const sarif = JSON.parse(readFileSync(out, 'utf8')) as Sarif;
+        const findings = sarif.runs.flatMap((r) =>
+          r.results.map((x) => {
+            const loc = x.locations?.[0]?.physicalLocation;
+            return {
+              issue: x.ruleId,
+              level: x.level,
+              filename: loc?.artifactLocation.uri ?? 'N/A',
+              location: `${loc?.region?.startLine ?? 0}:${loc?.region?.startColumn ?? 0}`,
+              description: x.message.text,
+            };
+          }),
+        );
+        resolve({ findings, output });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   });
 }
 
 function show(f: Finding): string {
-  return `${f.issue} (${f.severity}/${f.confidence}) at src/${f.filename}:${f.location}: ${f.sample.slice(0, 100)} — ${f.description}`;
+  return `${f.issue} (${f.level}) at src/${f.filename}:${f.location} — ${f.description}`;
 }
 
 describe('Electronegativity', () => {
