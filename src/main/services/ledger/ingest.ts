@@ -68,7 +68,9 @@ export async function ingestLines(
     total.duplicates += c.duplicates;
     total.rejected += c.rejected;
   };
-  addTo(consumer.runToEnd()); // anything other producers appended to the log and nobody applied yet
+  // Anything other producers (a console's paper broker) appended to the log and nobody applied yet goes first, to keep
+  // the order; it is not this input's, so it is not in the counts this run prints.
+  consumer.runToEnd();
   let validator: LineValidator | null | undefined = opts.pipeline === false ? null : undefined;
   let chunk: string[] = [];
   let behind: string[] | null = null; // submitted to the validator thread, applied at the next flush
