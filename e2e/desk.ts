@@ -215,7 +215,8 @@ export async function startServe(db: string, config: string, opts: { token?: str
 
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
-    if (child.exitCode !== null) return done();
+    // ended already: by itself (exitCode) or by a signal (signalCode; exitCode stays null then, and 'exit' has fired)
+    if (child.exitCode !== null || child.signalCode !== null) return done();
     child.once('exit', () => done());
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();

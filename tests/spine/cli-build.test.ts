@@ -1,6 +1,6 @@
 // A built CLI (issue 13): bandctl bundled to plain JavaScript, `bandctl --version`, usage on stderr without a
 // command, `bandctl help <command>` with every option, its default and an example, and the bin launcher.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,33 @@ describe('the built bandctl', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ accepted: 45_000, duplicates: 0, rejected: 0 });
   });
+
+  it("serve: its threads run from the one file (ledger worker, background check) and SIGTERM ends it", async () => {
+    // Found by a CI run: in the one-file build a thread's entry module was never loaded (commands load lazily), so
+    // the background check never answered and serve, waiting for it at shutdown, ignored SIGTERM.
+    const dir = tempDir('band-cli-serve-');
+    const db = join(dir, 'b.db');
+    mkdirSync(join(dir, 'renderer'));
+    writeFileSync(join(dir, 'renderer/index.html'), '<!doctype html><title>Band Console</title>');
+    const env = { ...process.env, BAND_RENDERER_DIR: join(dir, 'renderer'), BAND_APP_DATA: join(dir, 'appdata') };
+    delete env.BAND_TOKEN;
+    expect(run(built, ['init', '--db', db, '--demo']).status).toBe(0);
+    const child = spawn(process.execPath, [built, 'serve', '--db', db, '--port', '0', '--prices', 'static'], { cwd: ROOT, env });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const checked = await Promise.race([
+      new Promise<boolean>((res) => child.stderr.on('data', () => /database check \(quick_check, \d+ ms\): ok/.test(err) && res(true))),
+      exited.then(() => false),
+      new Promise<boolean>((res) => setTimeout(() => res(false), 30_000)),
+    ]);
+    expect(checked, err).toBe(true);
+    expect(err).not.toMatch(/ledger worker/);
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<string>((res) => setTimeout(() => res('still running 15 s after SIGTERM'), 15_000))]);
+    if (code === 'still running 15 s after SIGTERM') child.kill('SIGKILL');
+    expect(code, err).toBe(0);
+  }, 60_000);
 
   it('bin/bandctl.cjs runs the build when it is as new as the sources, else the sources through tsx', () => {
     // a project copy with a build older than its sources

@@ -69,9 +69,25 @@ export function startLedgerWorker(dbFile: string, opts: LedgerWorkerOptions): Le
   });
   ready.catch(() => undefined);
   let exited = false;
-  const exitP = new Promise<void>((res) => worker.once('exit', () => ((exited = true), res())));
+  let isReady = false;
+  const exitP = new Promise<void>((res) =>
+    worker.once('exit', (code) => {
+      exited = true;
+      // a thread that ends before it said ready (its file has no worker entry, or it failed to load) is an error,
+      // said, not a wait for ever
+      if (!isReady) {
+        const e = new Error(`the ledger worker ended before it was ready (thread exit ${code}; entry ${file})`);
+        readyReject(e);
+        for (const cb of errors) cb(e);
+      }
+      res();
+    }),
+  );
   worker.on('message', (m: { type: string } & Record<string, unknown>) => {
-    if (m.type === 'ready') readyResolve();
+    if (m.type === 'ready') {
+      isReady = true;
+      readyResolve();
+    }
     else if (m.type === 'applied') for (const cb of applied) cb(m as unknown as AppliedMessage);
     else if (m.type === 'error') {
       const e = new Error(String(m.message));
@@ -159,6 +175,8 @@ export function checkIntegrityOffThread(
     const w = new Worker(file, { workerData: data, execArgv });
     w.once('message', (r: IntegrityResult) => resolve(r));
     w.once('error', (e) => resolve({ ok: false, detail: `the check could not run: ${e.message}`, kind: opts.full ? 'full' : 'quick', ms: 0 }));
+    // a thread that ends without answering (its file has no check entry) must not leave the caller waiting for ever
+    w.once('exit', (code) => resolve({ ok: false, detail: `the check ended without a result (thread exit ${code})`, kind: opts.full ? 'full' : 'quick', ms: 0 }));
   });
 }
 
