@@ -80,7 +80,7 @@ describe('the built bandctl', () => {
     const db = join(dir, 'b.db');
     mkdirSync(join(dir, 'renderer'));
     writeFileSync(join(dir, 'renderer/index.html'), '<!doctype html><title>Band Console</title>');
-    const env = { ...process.env, BAND_RENDERER_DIR: join(dir, 'renderer'), BAND_APP_DATA: join(dir, 'appdata') };
+    const env: NodeJS.ProcessEnv = { ...process.env, BAND_RENDERER_DIR: join(dir, 'renderer'), BAND_APP_DATA: join(dir, 'appdata') };
     delete env.BAND_TOKEN;
     expect(run(built, ['init', '--db', db, '--demo']).status).toBe(0);
     const child = spawn(process.execPath, [built, 'serve', '--db', db, '--port', '0', '--prices', 'static'], { cwd: ROOT, env });
