@@ -20,7 +20,8 @@ await build({
   format: 'cjs',
   target: 'node20',
   external: ['better-sqlite3', 'ioredis', 'electron'],
-  define: { BANDCTL_VERSION: JSON.stringify(version) },
+  // BANDCTL_BUNDLE: this one file is also the entry of the threads it starts (the ingest's validator included)
+  define: { BANDCTL_VERSION: JSON.stringify(version), BANDCTL_BUNDLE: 'true' },
   logLevel: 'warning',
   // the worker entries find their own file through __filename in CommonJS; import.meta is only their ESM path
   logOverride: { 'empty-import-meta': 'silent' },

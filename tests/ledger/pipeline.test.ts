@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LedgerConsumer, type Counts } from '../../src/main/services/ledger/consumer';
-import { ingestLines, streamLines } from '../../src/main/services/ledger/ingest';
+import { INGEST_PART_BYTES, ingestLines, ingestStream, streamLines, type IngestStats } from '../../src/main/services/ledger/ingest';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { parseTs } from '../../src/main/services/ledger/validate';
 import { LineValidator } from '../../src/main/services/ledger/validator';
@@ -321,6 +321,99 @@ describe('ingestLines (bandctl ingest)', () => {
     expect(q1).toEqual(q2);
     db.close();
     ref.db.close();
+  });
+});
+
+describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line ends, decoded on the validator thread)', () => {
+  // an input of several validator parts: random line ends, blank lines, a BOM, multi-byte text in good and bad lines
+  function makeInput(seed: number): { bytes: Buffer; lines: string[] } {
+    const sampled = fc.sample(lineArb, { numRuns: 14_000, seed });
+    const lines = sampled.map((l, i) => (i % 97 === 5 ? `{"note":"é€ ${i}"` : i % 89 === 3 ? l.replace('"symbol":"', '"symbol":"€') : l));
+    let text = '\uFEFF';
+    const ends = ['\n', '\r\n', '\r'];
+    lines.forEach((l, i) => {
+      text += l + ends[(i * 7 + seed) % 3];
+      if (i % 53 === 0) text += i % 2 ? '\n' : '   \r\n'; // blank lines are skipped
+    });
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.length).toBeGreaterThan(2 * INGEST_PART_BYTES); // the thread starts and takes several parts
+    return { bytes, lines };
+  }
+
+  /** The bytes in pieces of random length (cutting characters and \r\n pairs anywhere). */
+  function pieces(bytes: Buffer, seed: number): Buffer[] {
+    const out: Buffer[] = [];
+    let x = seed;
+    for (let i = 0; i < bytes.length; ) {
+      x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+      const n = 1 + (x % 70_000);
+      out.push(bytes.subarray(i, i + n));
+      i += n;
+    }
+    return out;
+  }
+
+  async function run(bytes: Buffer, seed: number, pipeline = true) {
+    const db = openDb(':memory:');
+    let stats: IngestStats | null = null;
+    const counts = await ingestStream(db, Readable.from(pieces(bytes, seed)), {
+      timezone: TZ,
+      source: 'src',
+      pipeline,
+      onStats: (s) => (stats = s),
+    });
+    return { db, counts, stats: stats as unknown as IngestStats };
+  }
+
+  function expectSame(db: Db, ref: Db): void {
+    const { quarantine: q1, ...rest1 } = snapshot(db);
+    const { quarantine: q2, ...rest2 } = snapshot(ref);
+    expect(rest1).toEqual(rest2);
+    expect(q1).toEqual(q2); // the raw text of the refused lines, multi-byte characters included
+  }
+
+  it('equals the one-thread reference of the same lines, over any chunking; the thread did the validating', async () => {
+    for (const seed of [1, 2]) {
+      const { bytes, lines } = makeInput(seed);
+      const ref = reference([lines], 1_000);
+      expect(ref.counts.rejected).toBeGreaterThan(70);
+      const got = await run(bytes, seed);
+      expect(got.counts).toEqual(ref.counts);
+      expect(got.stats.lines).toBe(lines.length);
+      expect(got.stats.onThread).toBe(lines.length);
+      expect(got.stats.threadId).not.toBeNull();
+      expectSame(got.db, ref.db);
+      const off = await run(bytes, seed + 10, false);
+      expect(off.counts).toEqual(ref.counts);
+      expect(off.stats.inThread).toBe(lines.length);
+      expectSame(off.db, ref.db);
+      got.db.close();
+      off.db.close();
+      ref.db.close();
+    }
+  });
+
+  it('a validator thread that fails midway: the rest is validated here, same result', async () => {
+    const { bytes, lines } = makeInput(3);
+    const ref = reference([lines], 1_000);
+    const take = LineValidator.prototype.take;
+    let calls = 0;
+    const spy = vi.spyOn(LineValidator.prototype, 'take').mockImplementation(function (this: LineValidator) {
+      calls++;
+      return calls <= 2 ? take.call(this) : null;
+    });
+    try {
+      const got = await run(bytes, 3);
+      expect(got.counts).toEqual(ref.counts);
+      expect(got.stats.onThread).toBeGreaterThan(0);
+      expect(got.stats.inThread).toBeGreaterThan(0);
+      expect(got.stats.onThread + got.stats.inThread).toBe(lines.length);
+      expectSame(got.db, ref.db);
+      got.db.close();
+    } finally {
+      spy.mockRestore();
+      ref.db.close();
+    }
   });
 });
 

@@ -68,9 +68,11 @@ describe('the built bandctl', () => {
     const lines = Array.from({ length: 45_000 }, (_, i) =>
       JSON.stringify({ event_id: `ev-${String(i).padStart(8, '0')}`, order_id: `o-${i}`, ts: '2024-01-15T15:00:00Z', symbol: `S${i % 40}`, classification: 'LT_LONG_INCREASE', side: 'BUY', event_type: 'FILL', fill_qty: 1, fill_price: 10 }),
     );
-    const r = run(built, ['ingest', '--db', db, '-'], process.env, `${lines.join('\n')}\n`);
+    // BANDCTL_DEBUG: the ingest also says where its lines were validated (the one file is its validator thread's entry)
+    const r = run(built, ['ingest', '--db', db, '-'], { ...process.env, BANDCTL_DEBUG: '1' }, `${lines.join('\n')}\n`);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ accepted: 45_000, duplicates: 0, rejected: 0 });
+    expect(r.stderr).toMatch(/ingest: 45,000 lines: 45,000 validated on validator thread [1-9]\d*, 0 on the main thread\n/);
   });
 
   it("serve: its threads run from the one file (ledger worker, background check) and SIGTERM ends it", async () => {

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { groupThousands } from '../../../shared/money';
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
-import { ingestLines, streamLines } from '../../services/ledger/ingest';
+import { ingestStream } from '../../services/ledger/ingest';
 import { compactLog } from '../../services/ledger/log';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { bookZone } from '../../services/store/book-zone';
@@ -44,7 +44,7 @@ const ingest: Command = {
       } catch (e) {
         throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      input = createReadStream(file, { encoding: 'utf8' });
+      input = createReadStream(file, { highWaterMark: 256 * 1024 }); // bytes: the validator thread decodes them
     }
     const source = file === '-' ? 'stdin' : `file:${basename(file)}`;
     const db = openDb(dbFile);
@@ -52,13 +52,21 @@ const ingest: Command = {
       // Fills are dated in the book's own zone; a --config naming another zone is refused.
       const timezone = bookZone(db, cfg?.account.timezone, `--config ${optionalString(values, 'config')}`);
       db.pragma('wal_autocheckpoint = 20000'); // fewer checkpoints during a bulk ingest; one at the end
-      const total = await ingestLines(db, streamLines(input as AsyncIterable<string | Buffer>), {
+      const total = await ingestStream(db, input as AsyncIterable<string | Buffer>, {
         timezone,
         source,
         onProgress: (read, t) =>
           io.err(
             `ingest: ${groupThousands(read)} lines read; accepted ${t.accepted}, duplicates ${t.duplicates}, rejected ${t.rejected}\n`,
           ),
+        // BANDCTL_DEBUG set (as for stacks on errors): also say where the lines were parsed and validated
+        onStats: process.env.BANDCTL_DEBUG
+          ? (s) =>
+              io.err(
+                `ingest: ${groupThousands(s.lines)} lines: ${groupThousands(s.onThread)} validated on validator thread ` +
+                  `${s.threadId ?? '-'}, ${groupThousands(s.inThread)} on the main thread\n`,
+              )
+          : undefined,
       });
       db.pragma('wal_checkpoint(PASSIVE)');
       io.out(`${JSON.stringify(total)}\n`);

@@ -6,14 +6,17 @@
 // someone else wrote positions (a trigger bumps it on every write), so it is always the committed truth.
 //
 // Exactly-once costs one row per event: an event is one row of fills or order_events, whose event_id is a UNIQUE
-// column (exact text; no hash, so no collision handling). Per batch: repeats inside the batch are dropped in memory,
-// ONE statement asks SQLite which ids are already applied, and the new fills go in FILL_ROWS rows per INSERT.
-// Positions and aggregates are upserted once per touched row per batch.
+// column (exact text; no hash, so no collision handling). Per batch: repeats inside the batch are marked where it is
+// validated (validate.ts checkLines, on a validator thread or here), ONE statement asks SQLite which ids are already
+// applied (none when every id sorts after the greatest applied one), and the new fills go in FILL_ROWS rows per
+// INSERT. Positions and aggregates are upserted once per touched row per transaction (a transaction may take several
+// batches: Part), in key order.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import { hash53 } from './hash';
 import { TradingDateCache } from './dates';
-import { validateObject, validateRaw, type OrderEvent, type Validated } from './validate';
+import { CLASSIFICATIONS, EVENT_TYPES, sideOf } from '../../../shared/domain';
+import { checkLines, FIRST, REJECTED, type Checked } from './validate';
 import { LineValidator } from './validator';
 
 export interface Counts {
@@ -146,21 +149,50 @@ const FILL_COLS = 13;
 /** Fills per INSERT statement (fewer calls into SQLite; 13 × 32 = 416 parameters). */
 const FILL_ROWS = 32;
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * True when every id of a batch sorts after every id already applied, so none can be a duplicate and the per-id
  * probes of both UNIQUE indexes can be skipped: the common case of a producer whose ids grow (sequences, time-based
- * ids). Compared as SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII; any other id takes the
- * probes.
+ * ids). Compared as SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII (the batch's least id
+ * `min` is its least in byte order only if every id of it is ASCII: `ascii`); any other id takes the probes.
  */
-function allAfterApplied(ids: readonly string[], maxFill: string | null, maxOe: string | null): boolean {
-  let min = ids[0];
-  for (let i = 1; i < ids.length; i++) if (ids[i] < min) min = ids[i];
-  // eslint-disable-next-line no-control-regex
-  const ascii = /^[\x00-\x7f]*$/;
-  if (!ascii.test(min) || (maxFill !== null && !ascii.test(maxFill)) || (maxOe !== null && !ascii.test(maxOe))) return false;
-  // the minimum in JavaScript's order is the minimum in byte order only if no id has a character past ASCII
-  if (!ascii.test(ids.join(''))) return false;
+function allAfterApplied(min: string, ascii: boolean, maxFill: string | null, maxOe: string | null): boolean {
+  if (!ascii || (maxFill !== null && !ASCII.test(maxFill)) || (maxOe !== null && !ASCII.test(maxOe))) return false;
   return (maxFill === null || min > maxFill) && (maxOe === null || min > maxOe);
+}
+
+/** One batch of a transaction: its items (raw lines or event objects) and, if validated already, their columns. */
+export interface Part {
+  /** null: only `checked` has them (it must answer, with the raw text of the rejected ones: Checked.raws). */
+  items: ReadonlyArray<string | Record<string, unknown>> | null;
+  /** One source for all, or one per item. */
+  sources: string | readonly string[];
+  /** The columns (from a LineValidator), or null to validate here; called when the part is applied. */
+  checked?: (() => Checked | null) | null;
+}
+
+/** The effects of one open transaction written at its end, and what it has counted. */
+interface Tx {
+  now: number;
+  nextFill: number;
+  nextOe: number;
+  /** Aggregates by trading date, then symbol, then classification index. */
+  aggs: Map<string, Map<string, (Agg | undefined)[]>>;
+  aggList: Agg[];
+  dirty: Pos[];
+  counts: Counts;
+}
+
+const BUCKET_OF = CLASSIFICATIONS.map((c) => (c.startsWith('LT') ? 'LT' : 'MM'));
+const SIDE_OF = CLASSIFICATIONS.map(sideOf);
+const IS_FILL = EVENT_TYPES.map((t) => t === 'FILL' || t === 'PARTIAL_FILL');
+
+function aggOrder(a: Agg, b: Agg): number {
+  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
+  if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
+  return a.cls < b.cls ? -1 : a.cls > b.cls ? 1 : 0;
 }
 
 export class LedgerConsumer {
@@ -297,7 +329,7 @@ export class LedgerConsumer {
           break;
         }
         let batch: LogBatch | null;
-        let pre: Validated[] | null = null;
+        let pre: Checked | null = null;
         const a = this.ahead;
         if (a && a.after === pos) {
           this.ahead = null;
@@ -313,7 +345,7 @@ export class LedgerConsumer {
         if (v) this.readAhead(last, v);
         const c = this.inTransaction(() => {
           if (this.position() !== pos) return null; // moved by another connection: read again from its position
-          const r = this.applyItems(raws, sources, pre);
+          const r = this.applyParts([{ items: raws, sources, checked: pre === null ? null : () => pre }]);
           this.st.setPos.run(this.name, last);
           return r;
         });
@@ -391,7 +423,7 @@ export class LedgerConsumer {
    */
   applyBatch(events: Array<string | Record<string, unknown>>, source: string, inTx?: () => void): Counts {
     return this.inTransaction(() => {
-      const c = this.applyItems(events, source);
+      const c = this.applyParts([{ items: events, sources: source }]);
       inTx?.();
       return c;
     });
@@ -408,12 +440,12 @@ export class LedgerConsumer {
     if (v && batches.length > 0) v.submit(batches[0]);
     for (let b = 0; b < batches.length; b++) {
       if (v && b + 1 < batches.length) v.submit(batches[b + 1]);
-      let pre: Validated[] | null = null;
+      let pre: Checked | null = null;
       if (v) {
         pre = v.take();
         if (pre === null) v = null; // the thread failed: validate the rest here
       }
-      const c = this.inTransaction(() => this.applyItems(batches[b], source, pre));
+      const c = this.inTransaction(() => this.applyParts([{ items: batches[b], sources: source, checked: () => pre }]));
       total.accepted += c.accepted;
       total.duplicates += c.duplicates;
       total.rejected += c.rejected;
@@ -422,11 +454,12 @@ export class LedgerConsumer {
   }
 
   /**
-   * One batch in ONE transaction, its lines parsed and validated already (`pre`, one result per line, from a
-   * LineValidator) or here (null): what `bandctl ingest` applies straight from its file.
+   * Several batches in ONE transaction, each validated already (its `checked`, e.g. the results a LineValidator
+   * sends back, taken only when that batch's turn comes) or here: what `bandctl ingest` applies straight from its
+   * file. The same result as applyBatch of their items concatenated.
    */
-  applyValidated(lines: string[], source: string, pre: readonly Validated[] | null): Counts {
-    return this.inTransaction(() => this.applyItems(lines, source, pre));
+  applyChecked(parts: Iterable<Part>): Counts {
+    return this.inTransaction(() => this.applyParts(parts));
   }
 
   private inTransaction<T>(fn: () => T): T {
@@ -458,130 +491,174 @@ export class LedgerConsumer {
     }
   }
 
-  /** Must run inside a transaction. `sources`: one source for all, or one per event. */
-  private applyItems(
-    raws: ReadonlyArray<string | Record<string, unknown>>,
-    sources: string | readonly string[],
-    pre: readonly Validated[] | null = null,
-  ): Counts {
+  /** Must run inside a transaction: the parts in order, their aggregates and positions written once at the end. */
+  private applyParts(parts: Iterable<Part>): Counts {
     const st = this.st;
     const gen = st.gen.get() as number;
     if (gen !== this.generation) this.loadBook();
-    // aggregates of this batch by date, then symbol, then classification
-    const aggs = new Map<string, Map<string, Map<string, Agg>>>();
-    const aggList: Agg[] = [];
-    const dirty: Pos[] = [];
-    const now = this.now();
-    let accepted = 0;
-    let duplicates = 0;
-    let rejected = 0;
+    const tx: Tx = {
+      now: this.now(),
+      nextFill: (st.maxFill.get() as number) + 1,
+      nextOe: (st.maxOe.get() as number) + 1,
+      aggs: new Map(),
+      aggList: [],
+      dirty: [],
+      counts: { accepted: 0, duplicates: 0, rejected: 0 },
+    };
+    for (const part of parts) {
+      const c = part.checked?.() ?? (part.items ? checkLines(part.items) : null);
+      if (!c || (part.items ? c.n !== part.items.length : !c.raws)) throw new Error('ledger: a batch without its results');
+      this.applyPart(tx, part, c);
+    }
+    // Aggregates and positions: one upsert per touched row per transaction, aggregates in key order (the b-tree is
+    // walked once, not hopped across).
+    tx.aggList.sort(aggOrder);
+    for (const a of tx.aggList) st.aggUpsert.run(a.date, a.symbol, a.cls, a.qty, a.notional, a.realized, a.count, a.net);
+    for (const p of tx.dirty) {
+      st.posUpsert.run(p.bucket, p.symbol, p.qty, p.cost, p.realized, tx.now);
+      p.dirty = false;
+    }
+    this.generation = st.gen.get() as number;
+    return tx.counts;
+  }
 
-    // Pass 1: validate; quarantine the bad ones; drop repeats inside the batch (the first occurrence wins).
-    const valid: OrderEvent[] = [];
-    const inBatch = new Set<string>();
-    const ids: string[] = [];
-    for (let i = 0; i < raws.length; i++) {
-      const raw = raws[i];
-      const v: Validated = pre !== null ? pre[i] : typeof raw === 'string' ? validateRaw(raw) : validateObject(raw);
-      if (!v.ok) {
+  /** One batch into the open transaction `tx` (its fills are all in the table when it returns). */
+  private applyPart(tx: Tx, part: Part, c: Checked): void {
+    const st = this.st;
+    const { items, sources } = part;
+    const counts = tx.counts;
+    const { kind, strs } = c;
+
+    // Pass 1: quarantine the bad lines; count the repeats inside the batch (checkLines marked them).
+    let first = 0;
+    for (let i = 0, s = 0, r = 0; i < c.n; i++) {
+      const k = kind[i];
+      if (k === FIRST) {
+        first++;
+        s += 3;
+      } else if (k === REJECTED) {
+        const raw = c.raws ? c.raws[r++] : (items as NonNullable<Part['items']>)[i];
         const text = typeof raw === 'string' ? raw : safeStringify(raw);
         const rh = hash53(text);
         const prior = st.qFind.all(rh) as string[];
         if (prior.includes(text)) {
-          duplicates++; // the same bad bytes redelivered: already quarantined once
+          counts.duplicates++; // the same bad bytes redelivered: already quarantined once
         } else {
-          st.qIns.run(typeof sources === 'string' ? sources : sources[i], text, v.reason, now, rh);
-          rejected++;
+          st.qIns.run(typeof sources === 'string' ? sources : sources[i], text, strs[s] as string, tx.now, rh);
+          counts.rejected++;
         }
-        continue;
+        s++;
+      } else {
+        counts.duplicates++;
       }
-      const ev = v.event;
-      if (inBatch.size === inBatch.add(ev.event_id).size) {
-        duplicates++;
-        continue;
-      }
-      valid.push(ev);
-      ids.push(ev.event_id);
     }
+    if (first === 0) return;
 
     // Pass 2: the ids already applied (by an earlier batch, by another consumer).
-    let nextFill = (st.maxFill.get() as number) + 1;
-    let nextOe = (st.maxOe.get() as number) + 1;
-    const seen =
-      ids.length > 0 && nextFill + nextOe > 2 && !allAfterApplied(ids, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
-        ? new Set(st.applied.all(JSON.stringify(ids)) as string[])
-        : null;
+    let seen: Set<string> | null = null;
+    if (
+      first > 0 &&
+      tx.nextFill + tx.nextOe > 2 &&
+      !allAfterApplied(c.minId as string, c.ascii, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
+    ) {
+      const ids = new Array<string>(first);
+      for (let i = 0, s = 0, j = 0; i < c.n; i++) {
+        if (kind[i] === FIRST) {
+          ids[j++] = strs[s] as string;
+          s += 3;
+        } else if (kind[i] === REJECTED) s++;
+      }
+      seen = new Set(st.applied.all(JSON.stringify(ids)) as string[]);
+    }
 
     // Pass 3: apply the new events in stream order.
+    const { cls, type, nums, sym, syms } = c;
+    // per symbol of this batch: its position in each bucket, its aggregates for the date last seen
+    const symPos = new Array<Pos | undefined>(2 * syms.length);
+    const symDate = new Array<string | undefined>(syms.length);
+    const symAggs = new Array<(Agg | undefined)[]>(syms.length);
     const args = this.fillArgs;
     let k = 0; // parameters buffered in args
-    for (let i = 0; i < valid.length; i++) {
-      const ev = valid[i];
-      if (seen !== null && seen.has(ev.event_id)) {
-        duplicates++;
+    for (let i = 0, s = 0; i < c.n; i++) {
+      const ki = kind[i];
+      if (ki !== FIRST) {
+        if (ki === REJECTED) s++;
         continue;
       }
-      accepted++;
-      if (!ev.isFill) {
-        st.insOe.run(nextOe++, ev.event_id, ev.order_id, ev.intent_id, ev.event_type, ev.ts, ev.symbol,
-          ev.classification, ev.side);
+      const eventId = strs[s] as string;
+      const orderId = strs[s + 1];
+      const intentId = strs[s + 2];
+      s += 3;
+      if (seen !== null && seen.has(eventId)) {
+        counts.duplicates++;
         continue;
       }
-      const date = this.dates.dateOf(ev.ts);
-      const p = this.position_(ev);
-      const realized = this.nextFill(p, ev);
+      counts.accepted++;
+      const ci = cls[i];
+      const si = sym[i];
+      const ts = nums[3 * i];
+      if (!IS_FILL[type[i]]) {
+        st.insOe.run(tx.nextOe++, eventId, orderId, intentId, EVENT_TYPES[type[i]], ts, syms[si], CLASSIFICATIONS[ci], SIDE_OF[ci]);
+        continue;
+      }
+      const qty = nums[3 * i + 1];
+      const price = nums[3 * i + 2];
+      const buy = SIDE_OF[ci] === 'BUY';
+      const date = this.dates.dateOf(ts);
+      const pi = 2 * si + (BUCKET_OF[ci] === 'LT' ? 0 : 1);
+      const p = symPos[pi] ?? (symPos[pi] = this.position_(BUCKET_OF[ci], syms[si]));
+      const realized = this.nextFill(p, price, qty, buy ? qty : -qty);
       p.qty = this.nQty;
       p.cost = this.nCost;
       p.realized = this.nRealized;
       if (!p.dirty) {
         p.dirty = true;
-        dirty.push(p);
+        tx.dirty.push(p);
       }
-      args[k++] = nextFill++;
-      args[k++] = ev.event_id;
-      args[k++] = ev.order_id;
-      args[k++] = ev.intent_id;
-      args[k++] = ev.ts;
+      args[k++] = tx.nextFill++;
+      args[k++] = eventId;
+      args[k++] = orderId;
+      args[k++] = intentId;
+      args[k++] = ts;
       args[k++] = date;
-      args[k++] = ev.bucket;
-      args[k++] = ev.symbol;
-      args[k++] = ev.classification;
-      args[k++] = ev.side;
-      args[k++] = ev.qty;
-      args[k++] = ev.price_micro;
+      args[k++] = BUCKET_OF[ci];
+      args[k++] = syms[si];
+      args[k++] = CLASSIFICATIONS[ci];
+      args[k++] = SIDE_OF[ci];
+      args[k++] = qty;
+      args[k++] = price;
       args[k++] = realized;
       if (k === args.length) {
         st.insFills.run(args);
         k = 0;
       }
-      let day = aggs.get(date);
-      if (!day) aggs.set(date, (day = new Map()));
-      let sym = day.get(ev.symbol);
-      if (!sym) day.set(ev.symbol, (sym = new Map()));
-      let a = sym.get(ev.classification);
-      if (!a) {
-        a = { date, symbol: ev.symbol, cls: ev.classification, qty: 0, notional: 0, realized: 0, count: 0, net: 0 };
-        sym.set(ev.classification, a);
-        aggList.push(a);
+      let aggs = symAggs[si];
+      if (symDate[si] !== date) {
+        aggs = symAggs[si] = this.aggsOf(tx, date, syms[si]);
+        symDate[si] = date;
       }
-      a.qty += ev.qty;
-      a.notional = add(a.notional, mul(ev.price_micro, ev.qty));
+      let a = aggs[ci];
+      if (a === undefined) {
+        a = aggs[ci] = { date, symbol: syms[si], cls: CLASSIFICATIONS[ci], qty: 0, notional: 0, realized: 0, count: 0, net: 0 };
+        tx.aggList.push(a);
+      }
+      a.qty += qty;
+      a.notional = add(a.notional, mul(price, qty));
       a.realized = add(a.realized, realized);
       a.count++;
-      a.net += ev.side === 'BUY' ? ev.qty : -ev.qty;
+      a.net += buy ? qty : -qty;
     }
+    // the rest now: the next batch's probe of the fills table must see every fill of this one
     for (let j = 0; j < k; j += FILL_COLS) st.insFill.run(args.slice(j, j + FILL_COLS));
+  }
 
-    // Positions and aggregates: one upsert per touched row per batch.
-    for (const a of aggList) {
-      st.aggUpsert.run(a.date, a.symbol, a.cls, a.qty, a.notional, a.realized, a.count, a.net);
-    }
-    for (const p of dirty) {
-      st.posUpsert.run(p.bucket, p.symbol, p.qty, p.cost, p.realized, now);
-      p.dirty = false;
-    }
-    this.generation = st.gen.get() as number;
-    return { accepted, duplicates, rejected };
+  /** The aggregates of (date, symbol) in this transaction, by classification index. */
+  private aggsOf(tx: Tx, date: string, symbol: string): (Agg | undefined)[] {
+    let day = tx.aggs.get(date);
+    if (!day) tx.aggs.set(date, (day = new Map()));
+    let row = day.get(symbol);
+    if (!row) day.set(symbol, (row = new Array<Agg | undefined>(CLASSIFICATIONS.length)));
+    return row;
   }
 
   private bucketBook(bucket: string): Map<string, Pos> {
@@ -590,12 +667,12 @@ export class LedgerConsumer {
     return m;
   }
 
-  private position_(ev: OrderEvent): Pos {
-    const m = this.bucketBook(ev.bucket);
-    let p = m.get(ev.symbol);
+  private position_(bucket: string, symbol: string): Pos {
+    const m = this.bucketBook(bucket);
+    let p = m.get(symbol);
     if (!p) {
-      p = { bucket: ev.bucket, symbol: ev.symbol, qty: 0, cost: 0, realized: 0, dirty: false };
-      m.set(ev.symbol, p);
+      p = { bucket, symbol, qty: 0, cost: 0, realized: 0, dirty: false };
+      m.set(symbol, p);
     }
     return p;
   }
@@ -605,22 +682,20 @@ export class LedgerConsumer {
    * go to nQty / nCost / nRealized (committed by the caller once the fill is known to be new). Returns the realized
    * PnL of this fill in micro-USD.
    */
-  private nextFill(p: Pos, ev: OrderEvent): Num {
-    const price = ev.price_micro;
-    const signed = ev.side === 'BUY' ? ev.qty : -ev.qty;
+  private nextFill(p: Pos, price: number, qty: number, signed: number): Num {
     this.nRealized = p.realized;
     if (p.qty === 0 || p.qty > 0 === signed > 0) {
       this.nQty = p.qty + signed;
-      this.nCost = add(p.cost, mul(price, ev.qty));
+      this.nCost = add(p.cost, mul(price, qty));
       return 0;
     }
     const open = Math.abs(p.qty);
-    const closeQty = Math.min(ev.qty, open);
+    const closeQty = Math.min(qty, open);
     const closedCost = closeQty === open ? p.cost : roundDiv(mul(p.cost, closeQty), open);
     const proceeds = mul(price, closeQty);
     const realized = p.qty > 0 ? sub(proceeds, closedCost) : sub(closedCost, proceeds);
     this.nRealized = add(p.realized, realized);
-    const rest = ev.qty - closeQty;
+    const rest = qty - closeQty;
     if (rest === 0) {
       this.nQty = p.qty + signed;
       this.nCost = sub(p.cost, closedCost);

@@ -261,3 +261,126 @@ export function validateRaw(raw: string): Validated {
   }
   return validateObject(o);
 }
+
+/** Checked.kind of a line. */
+export const REJECTED = 0;
+/** The first line of the batch with its event_id (to apply unless an earlier batch applied it). */
+export const FIRST = 1;
+/** A valid line whose event_id an earlier line of the same batch has: a duplicate. */
+export const REPEAT = 2;
+
+const CLS_INDEX: ReadonlyMap<string, number> = new Map(CLASSIFICATIONS.map((c, i) => [c, i]));
+const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, i]));
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A batch of lines parsed and validated, in columns (what a validator thread sends back: typed arrays it can
+ * transfer and one array of strings, instead of an object per line). Repeats of an event_id inside the batch are
+ * marked here already (the first valid occurrence wins).
+ */
+export interface Checked {
+  n: number;
+  /** Per line: REJECTED, FIRST or REPEAT. */
+  kind: Uint8Array;
+  /** Per valid line: index in CLASSIFICATIONS. */
+  cls: Uint8Array;
+  /** Per valid line: index in EVENT_TYPES. */
+  type: Uint8Array;
+  /** Per valid line i: ts, qty, price_micro at 3i, 3i + 1, 3i + 2 (qty and price 0 for a lifecycle event). */
+  nums: Float64Array;
+  /** Per valid line: index of its symbol in `syms`. */
+  sym: Uint32Array;
+  /** The batch's distinct symbols. */
+  syms: string[];
+  /** In line order: per FIRST line event_id, order_id, intent_id; per REJECTED line its reason; nothing per REPEAT. */
+  strs: (string | null)[];
+  /** The least event_id of the FIRST lines (null if none), and whether all of those ids are ASCII. */
+  minId: string | null;
+  ascii: boolean;
+  /** The raw text of each REJECTED line in order, when the batch came as bytes (checkText); else null. */
+  raws: string[] | null;
+}
+
+/** Parses (raw JSON lines) and validates a batch into columns; objects are events already parsed. */
+export function checkLines(items: ReadonlyArray<unknown>): Checked {
+  const n = items.length;
+  const kind = new Uint8Array(n);
+  const cls = new Uint8Array(n);
+  const type = new Uint8Array(n);
+  const nums = new Float64Array(3 * n);
+  const sym = new Uint32Array(n);
+  const syms: string[] = [];
+  const symIndex = new Map<string, number>();
+  const strs: (string | null)[] = [];
+  const ids = new Set<string>();
+  let minId: string | null = null;
+  let ascii = true;
+  for (let i = 0; i < n; i++) {
+    const item = items[i];
+    const v = typeof item === 'string' ? validateRaw(item) : validateObject(item);
+    if (!v.ok) {
+      kind[i] = REJECTED;
+      strs.push(v.reason);
+      continue;
+    }
+    const e = v.event;
+    cls[i] = CLS_INDEX.get(e.classification) as number;
+    type[i] = TYPE_INDEX.get(e.event_type) as number;
+    nums[3 * i] = e.ts;
+    nums[3 * i + 1] = e.qty;
+    nums[3 * i + 2] = e.price_micro;
+    let s = symIndex.get(e.symbol);
+    if (s === undefined) {
+      s = syms.length;
+      syms.push(e.symbol);
+      symIndex.set(e.symbol, s);
+    }
+    sym[i] = s;
+    const id = e.event_id;
+    if (ids.size === ids.add(id).size) {
+      kind[i] = REPEAT;
+      continue;
+    }
+    kind[i] = FIRST;
+    strs.push(id, e.order_id, e.intent_id);
+    if (minId === null || id < minId) minId = id;
+    if (ascii && !ASCII.test(id)) ascii = false;
+  }
+  return { n, kind, cls, type, nums, sym, syms, strs, minId, ascii, raws: null };
+}
+
+/** Where an input's text stands: whether a non-blank line was seen (a BOM is dropped from the first one only). */
+export interface TextState {
+  started: boolean;
+}
+
+const LINE_END = /\r\n|\n|\r/;
+
+/**
+ * The non-blank lines of a piece of UTF-8 text that ends at a line end (or at the end of the input): line ends as
+ * node:readline's (\n, \r\n, a lone \r), a byte order mark dropped from the input's first line, blank lines skipped.
+ */
+export function textLines(text: string, state: TextState): string[] {
+  const parts = text.split(LINE_END);
+  if (parts[parts.length - 1] === '') parts.pop(); // the text ended with a line end
+  const out: string[] = [];
+  for (const line of parts) {
+    const raw = !state.started && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+    if (raw.trim() === '') continue;
+    state.started = true;
+    out.push(raw);
+  }
+  return out;
+}
+
+/** checkLines of the lines of a piece of bytes (textLines), with the raw text of the rejected ones. */
+export function checkText(bytes: Uint8Array, state: TextState): Checked {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const lines = textLines(text, state);
+  const c = checkLines(lines);
+  const raws: string[] = [];
+  for (let i = 0; i < c.n; i++) if (c.kind[i] === REJECTED) raws.push(lines[i]);
+  c.raws = raws;
+  return c;
+}

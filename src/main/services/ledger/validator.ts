@@ -1,87 +1,23 @@
 // Parse + validate off the SQLite thread: a worker thread runs validateRaw over a batch of JSON lines while the
 // consumer applies the previous batch. The caller stays synchronous (submit a batch, take its results later, in
 // order): the results come back through receiveMessageOnPort, with Atomics.wait to sleep until they are there.
-// Results travel in columns (typed arrays + one string array), not as 20,000 cloned objects. The same file is the
-// worker's entry. Nothing here is needed for correctness: without a validator the consumer validates in-thread.
+// Results travel in columns (validate.ts checkLines: typed arrays, transferred, + one string array), not as 10,000
+// cloned objects, and the consumer applies them as they are. The same file is the worker's entry. Nothing here is needed for correctness: without a validator the consumer validates in-thread.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { CLASSIFICATIONS, EVENT_TYPES, type Classification } from '../../../shared/domain';
-import { validateRaw, type Validated } from './validate';
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, threadId, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { checkLines, checkText, type Checked, type TextState } from './validate';
 
-interface Packed {
-  n: number;
-  /** Per line: 255 = rejected, else the classification index. */
-  cls: Uint8Array;
-  /** Per line: event type index (valid lines). */
-  type: Uint8Array;
-  /** Per valid line: ts, qty, price_micro. */
-  nums: Float64Array;
-  /** Per valid line: event_id, order_id, intent_id, symbol; per rejected line: the reason. */
-  strs: (string | null)[];
+/** A batch's columns as the thread sends them back, with the thread that made them. */
+interface Reply extends Checked {
+  threadId: number;
 }
 
-const CLS_INDEX = new Map<string, number>(CLASSIFICATIONS.map((c, i) => [c, i]));
-const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
-
-function pack(lines: string[]): Packed {
-  const n = lines.length;
-  const cls = new Uint8Array(n);
-  const type = new Uint8Array(n);
-  const nums = new Float64Array(3 * n);
-  const strs: (string | null)[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = validateRaw(lines[i]);
-    if (!v.ok) {
-      cls[i] = 255;
-      strs.push(v.reason);
-      continue;
-    }
-    const e = v.event;
-    cls[i] = CLS_INDEX.get(e.classification) as number;
-    type[i] = TYPE_INDEX.get(e.event_type) as number;
-    nums[3 * i] = e.ts;
-    nums[3 * i + 1] = e.qty;
-    nums[3 * i + 2] = e.price_micro;
-    strs.push(e.event_id, e.order_id, e.intent_id, e.symbol);
-  }
-  return { n, cls, type, nums, strs };
-}
-
-function unpack(p: Packed): Validated[] {
-  const out = new Array<Validated>(p.n);
-  let s = 0;
-  for (let i = 0; i < p.n; i++) {
-    const c = p.cls[i];
-    if (c === 255) {
-      out[i] = { ok: false, reason: p.strs[s++] as string };
-      continue;
-    }
-    const classification = CLASSIFICATIONS[c] as Classification;
-    const eventType = EVENT_TYPES[p.type[i]];
-    out[i] = {
-      ok: true,
-      event: {
-        event_id: p.strs[s] as string,
-        order_id: p.strs[s + 1] as string,
-        intent_id: p.strs[s + 2],
-        ts: p.nums[3 * i],
-        symbol: p.strs[s + 3] as string,
-        classification,
-        bucket: classification.startsWith('LT') ? 'LT' : 'MM',
-        // validation made side agree with the classification
-        side: classification.endsWith('LONG_INCREASE') || classification.endsWith('SHORT_DECREASE') ? 'BUY' : 'SELL',
-        event_type: eventType,
-        isFill: eventType === 'FILL' || eventType === 'PARTIAL_FILL',
-        qty: p.nums[3 * i + 1],
-        price_micro: p.nums[3 * i + 2],
-      },
-    };
-    s += 4;
-  }
-  return out;
+interface BytesMessage {
+  bytes: Uint8Array;
+  start: boolean;
 }
 
 interface ValidatorInput {
@@ -89,6 +25,10 @@ interface ValidatorInput {
   port: MessagePort;
   flag: SharedArrayBuffer;
 }
+
+/** Defined true by scripts/build-cli.mjs: this module is inside the one-file CLI, whose file is a thread entry too. */
+declare const BANDCTL_BUNDLE: boolean | undefined;
+const IN_CLI_BUNDLE = typeof BANDCTL_BUNDLE === 'boolean' && BANDCTL_BUNDLE;
 
 function thisFile(): string {
   if (typeof __filename === 'string') return __filename;
@@ -104,6 +44,9 @@ export class LineValidator {
   private readonly flag: Int32Array;
   private pending = 0;
   private broken = false;
+  /** Lines whose results came back from the thread, and the thread's id (diagnostics: bandctl ingest). */
+  linesChecked = 0;
+  threadId: number | null = null;
 
   private constructor(file: string) {
     const { port1, port2 } = new MessageChannel();
@@ -123,8 +66,10 @@ export class LineValidator {
   /** A validator thread, or null when it cannot start (the consumer then validates in-thread). */
   static start(workerFile?: string): LineValidator | null {
     const file = workerFile ?? thisFile();
-    // bundled into another file (the app's main bundle), this module is no worker entry of its own: stay in-thread
-    if (!existsSync(file) || (!workerFile && !/validator\.(ts|js|cjs|mjs)$/.test(basename(file)))) return null;
+    // Bundled into another file, this module is a thread entry only where that file loads it on a worker thread: the
+    // built CLI does (src/main/cli/bandctl.ts); the app's main bundle does not, so there it stays in-thread.
+    const entry = workerFile !== undefined || IN_CLI_BUNDLE || /validator\.(ts|js|cjs|mjs)$/.test(basename(file));
+    if (!entry || !existsSync(file)) return null;
     try {
       return new LineValidator(file);
     } catch {
@@ -134,24 +79,43 @@ export class LineValidator {
 
   /** Queues a batch of raw lines; results come back in order from take(). */
   submit(lines: string[]): void {
+    this.send(lines);
+  }
+
+  /**
+   * Queues a piece of an input's bytes that ends at a line end (or the input's end): the thread decodes and splits it
+   * (validate.ts checkText; `start`: the input's first piece) and its results come back in order from take().
+   * The bytes are copied: the caller keeps its own (to validate them itself should the thread fail).
+   */
+  submitBytes(bytes: Uint8Array, start: boolean): void {
+    const copy = new Uint8Array(bytes);
+    this.send({ bytes: copy, start } satisfies BytesMessage, [copy.buffer]);
+  }
+
+  private send(m: string[] | BytesMessage, transfer: ArrayBuffer[] = []): void {
     this.pending++;
     if (this.broken) return;
     try {
-      this.port.postMessage(lines);
+      this.port.postMessage(m, transfer);
     } catch {
       this.broken = true;
     }
   }
 
   /** The results of the oldest submitted batch (blocks until ready), or null if the worker failed. */
-  take(): Validated[] | null {
+  take(): Checked | null {
     if (this.pending === 0) throw new Error('LineValidator.take: nothing submitted');
     this.pending--;
     const deadline = Date.now() + TAKE_TIMEOUT_MS;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
       const m = receiveMessageOnPort(this.port);
-      if (m) return unpack(m.message as Packed);
+      if (m) {
+        const r = m.message as Reply;
+        this.linesChecked += r.n;
+        this.threadId = r.threadId;
+        return r;
+      }
       if (this.broken || Date.now() > deadline) {
         this.broken = true;
         return null;
@@ -169,9 +133,17 @@ export class LineValidator {
 
 function runValidator(input: ValidatorInput): void {
   const flag = new Int32Array(input.flag);
-  input.port.on('message', (lines: string[]) => {
-    const p = pack(lines);
-    input.port.postMessage(p, [p.cls.buffer as ArrayBuffer, p.type.buffer as ArrayBuffer, p.nums.buffer as ArrayBuffer]);
+  const text: TextState = { started: false };
+  input.port.on('message', (m: string[] | BytesMessage) => {
+    let c: Checked;
+    if (Array.isArray(m)) c = checkLines(m);
+    else {
+      if (m.start) text.started = false;
+      c = checkText(m.bytes, text);
+    }
+    const r: Reply = { ...c, threadId };
+    const transfer = [r.kind.buffer, r.cls.buffer, r.type.buffer, r.nums.buffer, r.sym.buffer] as ArrayBuffer[];
+    input.port.postMessage(r, transfer);
     Atomics.add(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
