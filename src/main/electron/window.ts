@@ -5,7 +5,7 @@ import { app, BrowserWindow, dialog, net, protocol, session, type Session } from
 import { randomBytes } from 'node:crypto';
 import { join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { hostCsp as electronCsp, withNonce } from '../host/csp';
+import { hostCsp as electronCsp, withNonce } from '../../shared/csp';
 import { MIN_SIZE } from './window-state';
 
 export const APP_SCHEME = 'app';

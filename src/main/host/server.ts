@@ -33,7 +33,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { isChannel, PUSH_EVENTS, validateInput, type IpcResult, type PushEvent } from '../../shared/contract';
 import { dispatch, fail, type CallContext, type HandlerMap } from '../api/dispatch';
 import type { EventHub } from '../api/events';
-import { API_CSP, HOST_CSP, hostCsp, NONCE_PLACEHOLDER, withNonce } from './csp';
+import { API_CSP, HOST_CSP, hostCsp, withNonce } from '../../shared/csp';
 import { APPROVAL_RATE_LIMIT, RATE_LIMITED_CHANNELS, TokenBuckets, type RateLimit } from './ratelimit';
 
 export interface HostOptions {
@@ -142,7 +142,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json; charset=utf-8',
 };
-export { hostCsp, HOST_CSP, NONCE_PLACEHOLDER, withNonce };
 
 const STATUS_OF: Record<string, number> = {
   VALIDATION: 400,
