@@ -3,8 +3,16 @@
 //  - domain services in src/main import no Electron: only src/main/index.ts and src/main/electron/** may;
 //  - the renderer imports no Node, no Electron and nothing from src/main (it sees the preload's types only);
 //  - the preload imports Electron and src/shared only.
+// Inside src/main, zones by resolved path (import-x/no-restricted-paths), lowest first:
+//  - services (src/main/services/**) import only src/shared and services;
+//  - api (src/main/api/**) imports only services (and shared);
+//  - electron, host and cli import only api and services (and shared); electron and host never each other.
+//    One exception, by design: the cli launches the web host (`bandctl serve`), so src/main/cli may import
+//    src/main/host/server.ts — the host's entry, nothing else of it.
+// And the module graph of src has no import cycles (import-x/no-cycle; type-only imports don't count).
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { defineConfig } from 'eslint/config';
@@ -15,6 +23,16 @@ const node = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map(
 }));
 const electron = { name: 'electron', message: 'Only the thin Electron layer (src/main/index.ts, src/main/electron/**, src/preload) may import electron.' };
 const react = ['react', 'react-dom'].map((name) => ({ name, message: 'src/shared must not import React.' }));
+const layer = (dir) => `./src/main/${dir}`;
+// One zone per target folder: `from` lists what it must not import.
+const zones = [
+  { target: layer('services'), from: [layer('api'), layer('host'), layer('electron'), layer('cli'), layer('index.ts')], message: 'services import only src/shared and other services.' },
+  { target: layer('api'), from: [layer('host'), layer('electron'), layer('cli'), layer('index.ts')], message: 'api imports only services (and src/shared).' },
+  { target: layer('electron'), from: [layer('host'), layer('cli'), layer('index.ts')], message: 'electron imports only api and services (and src/shared): not host, not cli.' },
+  { target: layer('host'), from: [layer('electron'), layer('cli'), layer('index.ts')], message: 'host imports only api and services (and src/shared): not electron, not cli.' },
+  { target: layer('cli'), from: [layer('electron'), layer('index.ts')], message: 'cli imports only api and services (and src/shared): not electron.' },
+  { target: layer('cli'), from: layer('host'), except: ['./server.ts'], message: 'cli may start the web host (host/server.ts) and import nothing else of it.' },
+];
 const nodeOnlyPkgs = ['better-sqlite3', 'ioredis', 'yaml', 'ws'].map((name) => ({ name, message: 'Node-only package: not allowed in this layer.' }));
 
 export default defineConfig(
@@ -37,6 +55,23 @@ export default defineConfig(
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // what import-x parses when it follows an import (TypeScript included), and how it resolves one (no tsconfig paths here)
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.d.ts', '.js', '.mjs', '.cjs', '.json'] })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['src/main/**/*.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones }] },
   },
   {
     files: ['src/main/**/*.ts'],

@@ -5,10 +5,14 @@ import { ROOT } from './helpers';
 // The layering is enforced by the lint config, not by habit: these fixtures must fail (or pass) `npm run lint`.
 const eslint = new ESLint({ cwd: ROOT });
 
-async function restricted(code: string, filePath: string): Promise<string[]> {
+async function messages(code: string, filePath: string, rules: string[]): Promise<string[]> {
   const [res] = await eslint.lintText(code, { filePath: `${ROOT}/${filePath}` });
-  return res.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return res.messages.filter((m) => m.ruleId !== null && rules.includes(m.ruleId)).map((m) => m.message);
 }
+
+// both kinds of layering: by import name (no-restricted-imports) and, inside src/main, by resolved path (the zones)
+const restricted = (code: string, filePath: string): Promise<string[]> => messages(code, filePath, ['no-restricted-imports', 'import-x/no-restricted-paths']);
+const imports = (name: string, from: string): string => `import { ${name} } from '${from}';\nexport const x = ${name};\n`;
 
 describe('layering lint rules', () => {
   it('a domain service may not import electron', async () => {
@@ -34,5 +38,45 @@ describe('layering lint rules', () => {
     expect(await restricted("import Database from 'better-sqlite3';\nexport const d = Database;\n", 'src/renderer/src/bad.ts')).toHaveLength(1);
     expect(await restricted("import { join } from 'node:path';\nexport const j = join;\n", 'src/renderer/src/bad.ts')).toHaveLength(1);
     expect(await restricted("import { openDb } from '../../main/services/store/db';\nexport const o = openDb;\n", 'src/renderer/src/bad.ts')).toHaveLength(1);
+  });
+
+  it('zone: services import only src/shared and services', async () => {
+    expect(await restricted(imports('createServices', '../../api/create'), 'src/main/services/ledger/bad.ts')).toEqual([expect.stringMatching(/services import only/)]);
+    expect(await restricted(imports('startHost', '../../host/server'), 'src/main/services/ledger/bad.ts')).toHaveLength(1);
+    expect(await restricted(imports('main', '../cli/main'), 'src/main/services/bad.ts')).toHaveLength(1);
+    expect(await restricted(imports('openDb', '../store/db'), 'src/main/services/ledger/ok.ts')).toEqual([]);
+    expect(await restricted(imports('toMicro', '../../../shared/money'), 'src/main/services/ledger/ok.ts')).toEqual([]);
+  });
+
+  it('zone: api imports only services (and src/shared)', async () => {
+    expect(await restricted(imports('startHost', '../host/server'), 'src/main/api/bad.ts')).toEqual([expect.stringMatching(/api imports only services/)]);
+    expect(await restricted(imports('runElectronApp', '../electron/main'), 'src/main/api/bad.ts')).toHaveLength(1);
+    expect(await restricted(imports('openDb', '../services/store/db'), 'src/main/api/ok.ts')).toEqual([]);
+  });
+
+  it('zone: electron imports only api and services, never host', async () => {
+    expect(await restricted(imports('hostCsp', '../host/csp'), 'src/main/electron/bad.ts')).toEqual([expect.stringMatching(/electron imports only api and services/)]);
+    expect(await restricted(imports('main', '../cli/main'), 'src/main/electron/bad.ts')).toHaveLength(1);
+    expect(await restricted(imports('createServices', '../api/create'), 'src/main/electron/ok.ts')).toEqual([]);
+  });
+
+  it('zone: host imports only api and services, never electron', async () => {
+    expect(await restricted(imports('runElectronApp', '../electron/main'), 'src/main/host/bad.ts')).toEqual([expect.stringMatching(/host imports only api and services/)]);
+    expect(await restricted(imports('main', '../cli/main'), 'src/main/host/bad.ts')).toHaveLength(1);
+    expect(await restricted(imports('dispatch', '../api/dispatch'), 'src/main/host/ok.ts')).toEqual([]);
+  });
+
+  it('zone: cli imports only api and services (and starts the host through host/server.ts alone)', async () => {
+    expect(await restricted(imports('runElectronApp', '../electron/main'), 'src/main/cli/bad.ts')).toEqual([expect.stringMatching(/cli imports only api and services/)]);
+    expect(await restricted(imports('hostCsp', '../../host/csp'), 'src/main/cli/commands/bad.ts')).toEqual([expect.stringMatching(/nothing else of it/)]);
+    expect(await restricted(imports('startHost', '../../host/server'), 'src/main/cli/commands/ok.ts')).toEqual([]);
+    expect(await restricted(imports('createServices', '../../api/create'), 'src/main/cli/commands/ok.ts')).toEqual([]);
+  });
+
+  it('a value import that closes a cycle fails (import-x/no-cycle); a type-only one does not', async () => {
+    // appdata imports demo.ts for a value: demo.ts importing a value from appdata would close the loop
+    const cycle = (code: string): Promise<string[]> => messages(code, 'src/main/services/demo.ts', ['import-x/no-cycle']);
+    expect(await cycle(imports('ensureAppData', './appdata'))).toHaveLength(1);
+    expect(await cycle("import type { AppData } from './appdata';\nexport type X = AppData;\n")).toEqual([]);
   });
 });
