@@ -6,7 +6,8 @@
 // database (and its -wal/-shm, which must not be replayed over the restored copy) is kept aside as
 // `<name>.corrupt-<ts>` (`<name>.replaced-<ts>` when it was healthy).
 //
-// This module imports only types from ./db, so db.ts may import it (e.g. to mention a backup in its errors).
+// Where backups live and how they are named and listed is ./backup-files.ts, which db.ts imports (to tell a truncated
+// book from a new one); this module imports db.ts, never the other way round.
 import Database from 'better-sqlite3';
 import {
   closeSync,
@@ -16,26 +17,21 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   renameSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { backupDir, latestBackup, listBackups, stampOf, timeOfName, type BackupInfo } from './backup-files';
 import type { Db, StoreError } from './db';
+
+export { backupDir, latestBackup, listBackups } from './backup-files';
 
 /** Backups kept per database. */
 export const KEEP_BACKUPS = 7;
 /** A backup older than this is stale: the daily backup takes a new one. */
 export const DAY_MS = 24 * 60 * 60 * 1000;
-
-export interface BackupInfo {
-  file: string;
-  /** When the backup was taken (epoch ms, from its name). */
-  takenAt: number;
-  bytes: number;
-}
 
 export interface BackupResult extends BackupInfo {
   /** Backups deleted to keep the last KEEP_BACKUPS. */
@@ -58,49 +54,6 @@ export class BackupError extends Error {
     super(message);
     this.name = 'BackupError';
   }
-}
-
-export function backupDir(dbFile: string): string {
-  return join(dirname(resolve(dbFile)), 'backups');
-}
-
-// <db basename>.<YYYY-MM-DD>T<HHMMSS>.<mmm>Z.bak: sorts by time, one folder may hold backups of several databases.
-const STAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z\.bak$/;
-
-function stampOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/:/g, '');
-}
-
-function timeOfName(prefix: string, name: string): number | null {
-  if (!name.startsWith(prefix)) return null;
-  const m = STAMP_RE.exec(name.slice(prefix.length));
-  if (!m) return null;
-  const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]);
-  return Number.isFinite(t) ? t : null;
-}
-
-/** Backups of dbFile, newest first. */
-export function listBackups(dbFile: string): BackupInfo[] {
-  const dir = backupDir(dbFile);
-  if (!existsSync(dir)) return [];
-  const prefix = `${basename(dbFile)}.`;
-  const out: BackupInfo[] = [];
-  for (const name of readdirSync(dir)) {
-    const t = timeOfName(prefix, name);
-    if (t === null) continue;
-    const file = join(dir, name);
-    try {
-      out.push({ file, takenAt: t, bytes: statSync(file).size });
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return out.sort((a, b) => b.takenAt - a.takenAt || (a.file < b.file ? 1 : -1));
-}
-
-/** The newest backup of dbFile, or null. */
-export function latestBackup(dbFile: string): BackupInfo | null {
-  return listBackups(dbFile)[0] ?? null;
 }
 
 /**

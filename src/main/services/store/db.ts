@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { latestBackup } from './backup';
+import { latestBackup } from './backup-files';
 import { beginSession, type IntegrityResult } from './integrity';
 import { MIGRATIONS, type Migration } from './migrations';
 
