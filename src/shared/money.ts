@@ -2,7 +2,6 @@
 // Sums that can pass 2^53 micro (~9 billion USD) are carried as bigint.
 
 export const MICRO = 1_000_000;
-const MICRO_N = 1_000_000n;
 
 /** A decimal price or amount (number or string) to integer micro-units, rounded half away from zero. */
 export function toMicro(value: number | string): number {
@@ -49,13 +48,48 @@ export function formatMoney(micro: number | bigint): string {
   return neg && cents !== 0n ? `-${s}` : s;
 }
 
-/** Price in micro-units × whole quantity, exact. */
-export function notionalMicro(priceMicro: number, qty: number): bigint {
-  return BigInt(priceMicro) * BigInt(qty);
+// Arithmetic on micro-unit amounts (the ledger's book and aggregates, the EOD report sums). An amount is a safe
+// integer number on the fast path and turns into a bigint only while a value is past 2^53 (then it stays exact): no
+// float ever holds a sum that is not an exact integer.
+export type Num = number | bigint;
+
+/** A bigint back to a number when it is a safe integer (the fast path resumes). */
+export function norm(b: bigint): Num {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
 
-export function microToNumber(micro: number | bigint): number {
-  return Number(BigInt(micro)) / MICRO;
+export function add(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a + b;
+    if (Number.isSafeInteger(s)) return s; // exact: |true sum| <= 2^53 - 1 is representable
+  }
+  return norm(BigInt(a) + BigInt(b));
 }
 
-export { MICRO_N };
+export function sub(a: Num, b: Num): Num {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const s = a - b;
+    if (Number.isSafeInteger(s)) return s;
+  }
+  return norm(BigInt(a) - BigInt(b));
+}
+
+/** a × b for a >= 0 and a whole b >= 0. */
+export function mul(a: Num, b: number): Num {
+  if (typeof a === 'number') {
+    const p = a * b;
+    if (Number.isSafeInteger(p)) return p; // a true product > 2^53 - 1 never rounds down into the safe range
+  }
+  return norm(BigInt(a) * BigInt(b));
+}
+
+/** round(a / b) half up, for a >= 0, b > 0. */
+export function roundDiv(a: Num, b: number): Num {
+  if (typeof a === 'number') {
+    const x = 2 * a + b;
+    // floor(x / y) of integers x < 2^53, y >= 1 is exact in doubles (the quotient never rounds up to the next integer)
+    if (Number.isSafeInteger(x)) return Math.floor(x / (2 * b));
+  }
+  const bb = BigInt(b);
+  return norm((2n * BigInt(a) + bb) / (2n * bb));
+}

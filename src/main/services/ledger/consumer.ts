@@ -1,29 +1,17 @@
-// The Daily Ledger's consumer (SPEC §7–§8): validates, de-duplicates and applies order events in batches, each
-// batch in ONE transaction together with its effects (fills, positions, daily aggregates, quarantine) and the
-// consumer's position in the log, so a crash at any instant neither loses nor double-counts a fill.
+// The Daily Ledger's consumer (SPEC §7–§8): reads the event log from its stored position and applies order events
+// in batches, each batch in ONE transaction together with its effects (fills, positions, daily aggregates,
+// quarantine: apply.ts) and the consumer's position in the log, so a crash at any instant neither loses nor
+// double-counts a fill.
 //
-// Hot state (the book) is kept in memory and reloaded from SQLite whenever ledger_meta.generation shows that
-// someone else wrote positions (a trigger bumps it on every write), so it is always the committed truth.
-//
-// Exactly-once costs one row per event: an event is one row of fills or order_events, whose event_id is a UNIQUE
-// column (exact text; no hash, so no collision handling). Per batch: repeats inside the batch are marked where it is
-// validated (validate.ts checkLines, on a validator thread or here), ONE statement asks SQLite which ids are already
-// applied (none when every id sorts after the greatest applied one), and the new fills go in FILL_ROWS rows per
-// INSERT. Positions and aggregates are upserted once per touched row per transaction (a transaction may take several
-// batches: Part), in key order.
+// Hot state (the book: book.ts) is kept in memory and reloaded from SQLite whenever ledger_meta.generation shows that
+// someone else wrote positions, so it is always the committed truth. Exactly-once and the batch layout: apply.ts.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
-import { hash53 } from './hash';
-import { TradingDateCache } from './dates';
-import { CLASSIFICATIONS, EVENT_TYPES, sideOf } from '../../../shared/domain';
-import { checkLines, FIRST, REJECTED, type Checked } from './validate';
+import { BatchApplier, type Counts, type Part } from './apply';
+import type { Checked } from './validate';
 import { LineValidator } from './validator';
 
-export interface Counts {
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-}
+export { safeStringify, type Counts, type Part } from './apply';
 
 export interface RunOptions {
   /**
@@ -77,155 +65,13 @@ export interface ConsumerOptions {
   now?: () => number;
 }
 
-// Money is a safe integer number on the hot path and turns into a bigint only when a value passes 2^53 (then it
-// stays exact): no float ever holds a sum that is not an exact integer.
-type Num = number | bigint;
-
-interface Pos {
-  bucket: string;
-  symbol: string;
-  qty: number;
-  cost: Num;
-  realized: Num;
-  dirty: boolean;
-}
-
-interface Agg {
-  date: string;
-  symbol: string;
-  cls: string;
-  qty: number;
-  notional: Num;
-  realized: Num;
-  count: number;
-  net: number;
-}
-
-/** A bigint back to a number when it is a safe integer (the fast path resumes). */
-function norm(b: bigint): Num {
-  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
-}
-
-function add(a: Num, b: Num): Num {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const s = a + b;
-    if (Number.isSafeInteger(s)) return s; // exact: |true sum| <= 2^53 - 1 is representable
-  }
-  return norm(BigInt(a) + BigInt(b));
-}
-
-function sub(a: Num, b: Num): Num {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const s = a - b;
-    if (Number.isSafeInteger(s)) return s;
-  }
-  return norm(BigInt(a) - BigInt(b));
-}
-
-/** a × b for a >= 0 and a whole b >= 0. */
-function mul(a: Num, b: number): Num {
-  if (typeof a === 'number') {
-    const p = a * b;
-    if (Number.isSafeInteger(p)) return p; // a true product > 2^53 - 1 never rounds down into the safe range
-  }
-  return norm(BigInt(a) * BigInt(b));
-}
-
-/** round(a / b) half up, for a >= 0, b > 0. */
-function roundDiv(a: Num, b: number): Num {
-  if (typeof a === 'number') {
-    const x = 2 * a + b;
-    // floor(x / y) of integers x < 2^53, y >= 1 is exact in doubles (the quotient never rounds up to the next integer)
-    if (Number.isSafeInteger(x)) return Math.floor(x / (2 * b));
-  }
-  const bb = BigInt(b);
-  return norm((2n * BigInt(a) + bb) / (2n * bb));
-}
-
-const INS_FILL = `INSERT INTO fills (id, event_id, order_id, intent_id, ts, trading_date, bucket, symbol, classification,
-  side, qty, price_micro, realized_micro)`;
-const FILL_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const FILL_COLS = 13;
-/** Fills per INSERT statement (fewer calls into SQLite; 13 × 32 = 416 parameters). */
-const FILL_ROWS = 32;
-
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
-/**
- * True when every id of a batch sorts after every id already applied, so none can be a duplicate and the per-id
- * probes of both UNIQUE indexes can be skipped: the common case of a producer whose ids grow (sequences, time-based
- * ids). Compared as SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII (the batch's least id
- * `min` is its least in byte order only if every id of it is ASCII: `ascii`); any other id takes the probes.
- */
-function allAfterApplied(min: string, ascii: boolean, maxFill: string | null, maxOe: string | null): boolean {
-  if (!ascii || (maxFill !== null && !ASCII.test(maxFill)) || (maxOe !== null && !ASCII.test(maxOe))) return false;
-  return (maxFill === null || min > maxFill) && (maxOe === null || min > maxOe);
-}
-
-/** One batch of a transaction: its items (raw lines or event objects) and, if validated already, their columns. */
-export interface Part {
-  /** null: only `checked` has them (it must answer, with the raw text of the rejected ones: Checked.raws). */
-  items: ReadonlyArray<string | Record<string, unknown>> | null;
-  /** One source for all, or one per item. */
-  sources: string | readonly string[];
-  /** The columns (from a LineValidator), or null to validate here; called when the part is applied. */
-  checked?: (() => Checked | null) | null;
-}
-
-/** The effects of one open transaction written at its end, and what it has counted. */
-interface Tx {
-  now: number;
-  nextFill: number;
-  nextOe: number;
-  /** Aggregates by trading date, then symbol, then classification index. */
-  aggs: Map<string, Map<string, (Agg | undefined)[]>>;
-  aggList: Agg[];
-  dirty: Pos[];
-  counts: Counts;
-}
-
-const BUCKET_OF = CLASSIFICATIONS.map((c) => (c.startsWith('LT') ? 'LT' : 'MM'));
-const SIDE_OF = CLASSIFICATIONS.map(sideOf);
-const IS_FILL = EVENT_TYPES.map((t) => t === 'FILL' || t === 'PARTIAL_FILL');
-
-function aggOrder(a: Agg, b: Agg): number {
-  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
-  if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
-  return a.cls < b.cls ? -1 : a.cls > b.cls ? 1 : 0;
-}
-
 export class LedgerConsumer {
   readonly name: string;
   readonly batchSize: number;
-  private readonly dates: TradingDateCache;
-  private readonly now: () => number;
-  /** The book by bucket, then symbol. */
-  private readonly book = new Map<string, Map<string, Pos>>();
-  private generation = -1;
+  private readonly applier: BatchApplier;
   private ahead: Ahead | null = null;
   private known: Known[] = [];
-  // the book after the fill last computed by nextFill() (committed into the position only if the fill is new)
-  private nQty = 0;
-  private nCost: Num = 0;
-  private nRealized: Num = 0;
-  /** Parameters of the next multi-row fills INSERT. */
-  private readonly fillArgs: unknown[] = new Array<unknown>(FILL_COLS * FILL_ROWS);
-  private st!: {
-    gen: Statement;
-    posAll: Statement;
-    maxFill: Statement;
-    maxOe: Statement;
-    maxFillId: Statement;
-    maxOeId: Statement;
-    applied: Statement;
-    insFills: Statement;
-    insFill: Statement;
-    insOe: Statement;
-    qFind: Statement;
-    qIns: Statement;
-    aggUpsert: Statement;
-    posUpsert: Statement;
+  private readonly st: {
     getPos: Statement;
     setPos: Statement;
     logRange: Statement;
@@ -238,54 +84,8 @@ export class LedgerConsumer {
   ) {
     this.name = opts.name ?? 'ledger';
     this.batchSize = opts.batchSize ?? 5_000;
-    this.dates = new TradingDateCache(opts.timezone);
-    this.now = opts.now ?? Date.now;
-    this.prepare();
-  }
-
-  private prepare(): void {
-    const db = this.db;
+    this.applier = new BatchApplier(db, opts.timezone, opts.now ?? Date.now);
     this.st = {
-      gen: db.prepare('SELECT generation FROM ledger_meta WHERE id = 1').pluck(),
-      posAll: db.prepare('SELECT bucket, symbol, qty, cost_micro, realized_micro FROM positions').safeIntegers(true),
-      maxFill: db.prepare('SELECT COALESCE(MAX(id), 0) FROM fills').pluck(),
-      maxOe: db.prepare('SELECT COALESCE(MAX(id), 0) FROM order_events').pluck(),
-      // the greatest event id applied so far in each table (one step down each UNIQUE index)
-      maxFillId: db.prepare('SELECT MAX(event_id) FROM fills').pluck(),
-      maxOeId: db.prepare('SELECT MAX(event_id) FROM order_events').pluck(),
-      // Exactly-once: the ids of a batch that are already applied, as a fill or as a lifecycle event (one statement
-      // per batch: SQLite probes both UNIQUE event_id indexes; the exact text is compared, no hash).
-      applied: db
-        .prepare(
-          `SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM fills WHERE event_id = value)
-             OR EXISTS (SELECT 1 FROM order_events WHERE event_id = value)`,
-        )
-        .pluck(),
-      // New fills only (checked above, inside the same IMMEDIATE transaction): a conflict here would throw and roll
-      // the batch back, never skip silently. FILL_ROWS per statement, then one at a time for the rest.
-      insFills: db.prepare(`${INS_FILL} VALUES ${new Array(FILL_ROWS).fill(FILL_ROW).join(', ')}`),
-      insFill: db.prepare(`${INS_FILL} VALUES ${FILL_ROW}`),
-      insOe: db.prepare(
-        `INSERT INTO order_events (id, event_id, order_id, intent_id, event_type, ts, symbol, classification, side)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      qFind: db.prepare('SELECT raw FROM ledger_quarantine WHERE raw_h = ?').pluck(),
-      qIns: db.prepare('INSERT INTO ledger_quarantine (source, raw, reason, at, raw_h) VALUES (?, ?, ?, ?, ?)'),
-      aggUpsert: db.prepare(
-        `INSERT INTO daily_agg (trading_date, symbol, classification, filled_qty, notional_micro, realized_micro,
-           count_fills, net_qty_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (trading_date, symbol, classification) DO UPDATE SET
-           filled_qty = filled_qty + excluded.filled_qty,
-           notional_micro = notional_micro + excluded.notional_micro,
-           realized_micro = realized_micro + excluded.realized_micro,
-           count_fills = count_fills + excluded.count_fills,
-           net_qty_change = net_qty_change + excluded.net_qty_change`,
-      ),
-      posUpsert: db.prepare(
-        `INSERT INTO positions (bucket, symbol, qty, cost_micro, realized_micro, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (bucket, symbol) DO UPDATE SET qty = excluded.qty, cost_micro = excluded.cost_micro,
-           realized_micro = excluded.realized_micro, updated_at = excluded.updated_at`,
-      ),
       getPos: db.prepare('SELECT pos FROM ledger_consumers WHERE name = ?').pluck(),
       logEnd: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM event_log').pluck(),
       setPos: db.prepare(
@@ -345,7 +145,7 @@ export class LedgerConsumer {
         if (v) this.readAhead(last, v);
         const c = this.inTransaction(() => {
           if (this.position() !== pos) return null; // moved by another connection: read again from its position
-          const r = this.applyParts([{ items: raws, sources, checked: pre === null ? null : () => pre }]);
+          const r = this.applier.apply([{ items: raws, sources, checked: pre === null ? null : () => pre }]);
           this.st.setPos.run(this.name, last);
           return r;
         });
@@ -423,7 +223,7 @@ export class LedgerConsumer {
    */
   applyBatch(events: Array<string | Record<string, unknown>>, source: string, inTx?: () => void): Counts {
     return this.inTransaction(() => {
-      const c = this.applyParts([{ items: events, sources: source }]);
+      const c = this.applier.apply([{ items: events, sources: source }]);
       inTx?.();
       return c;
     });
@@ -445,7 +245,7 @@ export class LedgerConsumer {
         pre = v.take();
         if (pre === null) v = null; // the thread failed: validate the rest here
       }
-      const c = this.inTransaction(() => this.applyParts([{ items: batches[b], sources: source, checked: () => pre }]));
+      const c = this.inTransaction(() => this.applier.apply([{ items: batches[b], sources: source, checked: () => pre }]));
       total.accepted += c.accepted;
       total.duplicates += c.duplicates;
       total.rejected += c.rejected;
@@ -459,289 +259,16 @@ export class LedgerConsumer {
    * file. The same result as applyBatch of their items concatenated.
    */
   applyChecked(parts: Iterable<Part>): Counts {
-    return this.inTransaction(() => this.applyParts(parts));
+    return this.inTransaction(() => this.applier.apply(parts));
   }
 
   private inTransaction<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
-      this.generation = -1; // the in-memory book may hold uncommitted changes: reload it next time
+      this.applier.rolledBack(); // the in-memory book may hold uncommitted changes: reload it next time
       throw e;
     }
-  }
-
-  private loadBook(): void {
-    this.book.clear();
-    for (const r of this.st.posAll.all() as {
-      bucket: string;
-      symbol: string;
-      qty: bigint;
-      cost_micro: bigint;
-      realized_micro: bigint;
-    }[]) {
-      this.bucketBook(r.bucket).set(r.symbol, {
-        bucket: r.bucket,
-        symbol: r.symbol,
-        qty: Number(r.qty),
-        cost: norm(r.cost_micro),
-        realized: norm(r.realized_micro),
-        dirty: false,
-      });
-    }
-  }
-
-  /** Must run inside a transaction: the parts in order, their aggregates and positions written once at the end. */
-  private applyParts(parts: Iterable<Part>): Counts {
-    const st = this.st;
-    const gen = st.gen.get() as number;
-    if (gen !== this.generation) this.loadBook();
-    const tx: Tx = {
-      now: this.now(),
-      nextFill: (st.maxFill.get() as number) + 1,
-      nextOe: (st.maxOe.get() as number) + 1,
-      aggs: new Map(),
-      aggList: [],
-      dirty: [],
-      counts: { accepted: 0, duplicates: 0, rejected: 0 },
-    };
-    for (const part of parts) {
-      const c = part.checked?.() ?? (part.items ? checkLines(part.items) : null);
-      if (!c || (part.items ? c.n !== part.items.length : !c.raws)) throw new Error('ledger: a batch without its results');
-      this.applyPart(tx, part, c);
-    }
-    // Aggregates and positions: one upsert per touched row per transaction, aggregates in key order (the b-tree is
-    // walked once, not hopped across).
-    tx.aggList.sort(aggOrder);
-    for (const a of tx.aggList) st.aggUpsert.run(a.date, a.symbol, a.cls, a.qty, a.notional, a.realized, a.count, a.net);
-    for (const p of tx.dirty) {
-      st.posUpsert.run(p.bucket, p.symbol, p.qty, p.cost, p.realized, tx.now);
-      p.dirty = false;
-    }
-    this.generation = st.gen.get() as number;
-    return tx.counts;
-  }
-
-  /** One batch into the open transaction `tx` (its fills are all in the table when it returns). */
-  private applyPart(tx: Tx, part: Part, c: Checked): void {
-    const st = this.st;
-    const { items, sources } = part;
-    const counts = tx.counts;
-    const { kind, strs } = c;
-
-    // Pass 1: quarantine the bad lines; count the repeats inside the batch (checkLines marked them).
-    let first = 0;
-    for (let i = 0, s = 0, r = 0; i < c.n; i++) {
-      const k = kind[i];
-      if (k === FIRST) {
-        first++;
-        s += 3;
-      } else if (k === REJECTED) {
-        const raw = c.raws ? c.raws[r++] : (items as NonNullable<Part['items']>)[i];
-        const text = typeof raw === 'string' ? raw : safeStringify(raw);
-        const rh = hash53(text);
-        const prior = st.qFind.all(rh) as string[];
-        if (prior.includes(text)) {
-          counts.duplicates++; // the same bad bytes redelivered: already quarantined once
-        } else {
-          st.qIns.run(typeof sources === 'string' ? sources : sources[i], text, strs[s] as string, tx.now, rh);
-          counts.rejected++;
-        }
-        s++;
-      } else {
-        counts.duplicates++;
-      }
-    }
-    if (first === 0) return;
-
-    // Pass 2: the ids already applied (by an earlier batch, by another consumer).
-    let seen: Set<string> | null = null;
-    if (
-      first > 0 &&
-      tx.nextFill + tx.nextOe > 2 &&
-      !allAfterApplied(c.minId as string, c.ascii, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
-    ) {
-      const ids = new Array<string>(first);
-      for (let i = 0, s = 0, j = 0; i < c.n; i++) {
-        if (kind[i] === FIRST) {
-          ids[j++] = strs[s] as string;
-          s += 3;
-        } else if (kind[i] === REJECTED) s++;
-      }
-      seen = new Set(st.applied.all(JSON.stringify(ids)) as string[]);
-    }
-
-    // Pass 3: apply the new events in stream order.
-    const { cls, type, nums, sym, syms } = c;
-    // per symbol of this batch: its position in each bucket, its aggregates for the date last seen
-    const symPos = new Array<Pos | undefined>(2 * syms.length);
-    const symDate = new Array<string | undefined>(syms.length);
-    const symAggs = new Array<(Agg | undefined)[]>(syms.length);
-    const args = this.fillArgs;
-    let k = 0; // parameters buffered in args
-    for (let i = 0, s = 0; i < c.n; i++) {
-      const ki = kind[i];
-      if (ki !== FIRST) {
-        if (ki === REJECTED) s++;
-        continue;
-      }
-      const eventId = strs[s] as string;
-      const orderId = strs[s + 1];
-      const intentId = strs[s + 2];
-      s += 3;
-      if (seen !== null && seen.has(eventId)) {
-        counts.duplicates++;
-        continue;
-      }
-      counts.accepted++;
-      const ci = cls[i];
-      const si = sym[i];
-      const ts = nums[3 * i];
-      if (!IS_FILL[type[i]]) {
-        st.insOe.run(tx.nextOe++, eventId, orderId, intentId, EVENT_TYPES[type[i]], ts, syms[si], CLASSIFICATIONS[ci], SIDE_OF[ci]);
-        continue;
-      }
-      const qty = nums[3 * i + 1];
-      const price = nums[3 * i + 2];
-      const buy = SIDE_OF[ci] === 'BUY';
-      const date = this.dates.dateOf(ts);
-      const pi = 2 * si + (BUCKET_OF[ci] === 'LT' ? 0 : 1);
-      const p = symPos[pi] ?? (symPos[pi] = this.position_(BUCKET_OF[ci], syms[si]));
-      const realized = this.nextFill(p, price, qty, buy ? qty : -qty);
-      p.qty = this.nQty;
-      p.cost = this.nCost;
-      p.realized = this.nRealized;
-      if (!p.dirty) {
-        p.dirty = true;
-        tx.dirty.push(p);
-      }
-      args[k++] = tx.nextFill++;
-      args[k++] = eventId;
-      args[k++] = orderId;
-      args[k++] = intentId;
-      args[k++] = ts;
-      args[k++] = date;
-      args[k++] = BUCKET_OF[ci];
-      args[k++] = syms[si];
-      args[k++] = CLASSIFICATIONS[ci];
-      args[k++] = SIDE_OF[ci];
-      args[k++] = qty;
-      args[k++] = price;
-      args[k++] = realized;
-      if (k === args.length) {
-        st.insFills.run(args);
-        k = 0;
-      }
-      let aggs = symAggs[si];
-      if (symDate[si] !== date) {
-        aggs = symAggs[si] = this.aggsOf(tx, date, syms[si]);
-        symDate[si] = date;
-      }
-      let a = aggs[ci];
-      if (a === undefined) {
-        a = aggs[ci] = { date, symbol: syms[si], cls: CLASSIFICATIONS[ci], qty: 0, notional: 0, realized: 0, count: 0, net: 0 };
-        tx.aggList.push(a);
-      }
-      a.qty += qty;
-      a.notional = add(a.notional, mul(price, qty));
-      a.realized = add(a.realized, realized);
-      a.count++;
-      a.net += buy ? qty : -qty;
-    }
-    // the rest now: the next batch's probe of the fills table must see every fill of this one
-    for (let j = 0; j < k; j += FILL_COLS) st.insFill.run(args.slice(j, j + FILL_COLS));
-  }
-
-  /** The aggregates of (date, symbol) in this transaction, by classification index. */
-  private aggsOf(tx: Tx, date: string, symbol: string): (Agg | undefined)[] {
-    let day = tx.aggs.get(date);
-    if (!day) tx.aggs.set(date, (day = new Map()));
-    let row = day.get(symbol);
-    if (!row) day.set(symbol, (row = new Array<Agg | undefined>(CLASSIFICATIONS.length)));
-    return row;
-  }
-
-  private bucketBook(bucket: string): Map<string, Pos> {
-    let m = this.book.get(bucket);
-    if (!m) this.book.set(bucket, (m = new Map()));
-    return m;
-  }
-
-  private position_(bucket: string, symbol: string): Pos {
-    const m = this.bucketBook(bucket);
-    let p = m.get(symbol);
-    if (!p) {
-      p = { bucket, symbol, qty: 0, cost: 0, realized: 0, dirty: false };
-      m.set(symbol, p);
-    }
-    return p;
-  }
-
-  /**
-   * Average-cost update of the book (SPEC §8) for one fill, WITHOUT touching p: the new qty / cost / realized total
-   * go to nQty / nCost / nRealized (committed by the caller once the fill is known to be new). Returns the realized
-   * PnL of this fill in micro-USD.
-   */
-  private nextFill(p: Pos, price: number, qty: number, signed: number): Num {
-    this.nRealized = p.realized;
-    if (p.qty === 0 || p.qty > 0 === signed > 0) {
-      this.nQty = p.qty + signed;
-      this.nCost = add(p.cost, mul(price, qty));
-      return 0;
-    }
-    const open = Math.abs(p.qty);
-    const closeQty = Math.min(qty, open);
-    const closedCost = closeQty === open ? p.cost : roundDiv(mul(p.cost, closeQty), open);
-    const proceeds = mul(price, closeQty);
-    const realized = p.qty > 0 ? sub(proceeds, closedCost) : sub(closedCost, proceeds);
-    this.nRealized = add(p.realized, realized);
-    const rest = qty - closeQty;
-    if (rest === 0) {
-      this.nQty = p.qty + signed;
-      this.nCost = sub(p.cost, closedCost);
-    } else {
-      this.nQty = signed > 0 ? rest : -rest;
-      this.nCost = mul(price, rest);
-    }
-    return realized;
-  }
-}
-
-/** JSON text of an event object for quarantine: never throws, keeps the content (bigint, cycles, odd toJSON). */
-export function safeStringify(o: unknown): string {
-  const seen = new WeakSet<object>();
-  const replacer = (_k: string, v: unknown): unknown => {
-    if (typeof v === 'bigint') return `${v.toString()}n`;
-    if (typeof v === 'function' || typeof v === 'symbol') return `[${typeof v}]`;
-    if (typeof v === 'object' && v !== null) {
-      if (seen.has(v)) return '[Circular]';
-      seen.add(v);
-    }
-    return v;
-  };
-  try {
-    const s = JSON.stringify(o, replacer);
-    if (s !== undefined) return s;
-  } catch {
-    // a throwing getter or toJSON: fall back to a shallow dump below
-  }
-  if (typeof o === 'object' && o !== null) {
-    const parts: string[] = [];
-    for (const k of Object.keys(o)) {
-      let val: string;
-      try {
-        val = JSON.stringify((o as Record<string, unknown>)[k], replacer) ?? 'undefined';
-      } catch {
-        val = '"[unserializable]"';
-      }
-      parts.push(`${JSON.stringify(k)}:${val}`);
-    }
-    return `{${parts.join(',')}}`;
-  }
-  try {
-    return String(o);
-  } catch {
-    return Object.prototype.toString.call(o);
   }
 }
 
