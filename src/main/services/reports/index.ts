@@ -4,15 +4,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { accountCalendar, closeTimeOf, isTradingDay, localTimeToEpoch, minutesBetween, shiftHhmm, tradingDateOf } from '../../../shared/calendar';
-import { formatMoney, formatPlain, groupThousands, microToCents } from '../../../shared/money';
+import { add, formatMoney, formatPlain, groupThousands, microToCents, type Num } from '../../../shared/money';
 import type { ReportBundle, ReportJson } from '../../../shared/types';
 import type { RiskConfig } from '../config/schema';
 import type { Db } from '../store/db';
 
 // Rows are read as numbers (the fast path) unless one value passes 2^53, then the day is read again as bigint; sums
-// switch to bigint when they pass 2^53 (a $9bn day), so no cent is ever lost.
-type Num = number | bigint;
-
+// are shared/money's Num: a number while it is a safe integer, a bigint past 2^53 (a $9bn day), so no cent is lost.
 interface Line {
   qty: Num;
   notional: Num;
@@ -43,43 +41,38 @@ const AGG_JSON_SQL = `SELECT json_group_array(json_array(symbol, classification,
 
 class Unsafe extends Error {}
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
 /**
- * build() for a day whose every row value is a safe integer (else it throws Unsafe and the caller builds the day from
- * bigint rows). Sums are numbers while they stay safe; a sum that would pass 2^53 (a $9bn day) turns its line into
- * bigint for good, so no cent is ever lost. Rows come sorted by symbol, classification.
+ * The day's lines from its rows, sorted by symbol, classification. Unless `big` (rows read as bigint), every row value
+ * must be a safe integer: else it throws Unsafe and the caller reads the day again as bigint rows.
  */
-function buildFast(date: string, rows: AggRow[]): Day {
+function build(date: string, rows: AggRow[], big: boolean): Day {
   const byClass = new Map<string, Line & { names: string[] }>();
   const bySymbol = new Map<string, Line & { names: string[] }>();
   let s: (Line & { names: string[] }) | undefined;
   let sName = '';
   for (const r of rows) {
-    const q = r[2] as number;
-    const n = r[3] as number;
-    const re = r[4] as number;
-    const c = r[5] as number;
-    const ne = r[6] as number;
     if (
-      !Number.isSafeInteger(q) ||
-      !Number.isSafeInteger(n) ||
-      !Number.isSafeInteger(re) ||
-      !Number.isSafeInteger(c) ||
-      !Number.isSafeInteger(ne)
+      !big &&
+      !(
+        Number.isSafeInteger(r[2]) &&
+        Number.isSafeInteger(r[3]) &&
+        Number.isSafeInteger(r[4]) &&
+        Number.isSafeInteger(r[5]) &&
+        Number.isSafeInteger(r[6])
+      )
     ) {
       throw new Unsafe();
     }
     let k = byClass.get(r[1]);
     if (!k) byClass.set(r[1], (k = { qty: 0, notional: 0, realized: 0, count: 0, net: 0, names: [] }));
-    addLine(k, q, n, re, c, ne);
+    addLine(k, r[2], r[3], r[4], r[5], r[6]);
     k.names.push(r[0]);
     if (s === undefined || sName !== r[0]) {
       sName = r[0];
       s = bySymbol.get(sName);
       if (!s) bySymbol.set(sName, (s = { qty: 0, notional: 0, realized: 0, count: 0, net: 0, names: [] }));
     }
-    addLine(s, q, n, re, c, ne);
+    addLine(s, r[2], r[3], r[4], r[5], r[6]);
     s.names.push(r[1]);
   }
   const totals: Line = { qty: 0, notional: 0, realized: 0, count: 0, net: 0 };
@@ -92,74 +85,11 @@ function buildFast(date: string, rows: AggRow[]): Day {
 }
 
 function addLine(l: Line, q: Num, n: Num, re: Num, c: Num, ne: Num): void {
-  if (
-    typeof l.qty === 'number' &&
-    typeof q === 'number' &&
-    typeof n === 'number' &&
-    typeof re === 'number' &&
-    typeof c === 'number' &&
-    typeof ne === 'number'
-  ) {
-    // a sum of safe integers is exact while it stays within ±(2^53 - 1)
-    const a = l.qty + q;
-    const b = (l.notional as number) + n;
-    const d = (l.realized as number) + re;
-    const e = (l.count as number) + c;
-    const f = (l.net as number) + ne;
-    if (
-      a <= MAX_SAFE && a >= -MAX_SAFE && b <= MAX_SAFE && b >= -MAX_SAFE && d <= MAX_SAFE && d >= -MAX_SAFE &&
-      e <= MAX_SAFE && e >= -MAX_SAFE && f <= MAX_SAFE && f >= -MAX_SAFE
-    ) {
-      l.qty = a;
-      l.notional = b;
-      l.realized = d;
-      l.count = e;
-      l.net = f;
-      return;
-    }
-  }
-  // this line is bigint from now on (every field, so the fast test above stays a single typeof)
-  l.qty = BigInt(l.qty) + BigInt(q);
-  l.notional = BigInt(l.notional) + BigInt(n);
-  l.realized = BigInt(l.realized) + BigInt(re);
-  l.count = BigInt(l.count) + BigInt(c);
-  l.net = BigInt(l.net) + BigInt(ne);
-}
-
-function build(date: string, rows: AggRow[], big: boolean): Day {
-  const z = big ? 0n : 0;
-  const zero = (): Line => ({ qty: z, notional: z, realized: z, count: z, net: z });
-  // Each sum stays a number while it is a safe integer and turns into a bigint for good once it is not.
-  const plus = (a: Num, b: Num): Num => {
-    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a) + BigInt(b);
-    const s = a + b;
-    return Number.isSafeInteger(s) ? s : BigInt(a) + BigInt(b);
-  };
-  const add = (l: Line, r: AggRow) => {
-    l.qty = plus(l.qty, r[2]);
-    l.notional = plus(l.notional, r[3]);
-    l.realized = plus(l.realized, r[4]);
-    l.count = plus(l.count, r[5]);
-    l.net = plus(l.net, r[6]);
-  };
-  const byClass = new Map<string, Line & { names: string[] }>();
-  const bySymbol = new Map<string, Line & { names: string[] }>();
-  const totals = zero();
-  for (const r of rows) {
-    if (!big) for (let i = 2; i < 7; i++) if (!Number.isSafeInteger(r[i])) throw new Unsafe();
-    let c = byClass.get(r[1]);
-    if (!c) byClass.set(r[1], (c = { ...zero(), names: [] }));
-    add(c, r);
-    c.names.push(r[0]);
-    let s = bySymbol.get(r[0]);
-    if (!s) bySymbol.set(r[0], (s = { ...zero(), names: [] }));
-    add(s, r);
-    s.names.push(r[1]);
-    add(totals, r);
-  }
-  for (const v of byClass.values()) v.names.sort(cmp);
-  for (const v of bySymbol.values()) v.names.sort(cmp);
-  return { date, rows, byClass, bySymbol, totals };
+  l.qty = add(l.qty, q);
+  l.notional = add(l.notional, n);
+  l.realized = add(l.realized, re);
+  l.count = add(l.count, c);
+  l.net = add(l.net, ne);
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -168,7 +98,7 @@ function loadDay(db: Db, date: string): Day {
   // ORDER BY uses SQLite's binary collation: the same byte order as cmp() for these ASCII names.
   const rows = JSON.parse(db.prepare(AGG_JSON_SQL).pluck().get(date) as string) as AggRow[];
   try {
-    return buildFast(date, rows);
+    return build(date, rows, false);
   } catch (e) {
     if (!(e instanceof Unsafe)) throw e;
     return build(date, db.prepare(AGG_SQL).raw(true).safeIntegers(true).all(date) as AggRow[], true);
