@@ -11,7 +11,7 @@ import { accountCalendar, isTradingDay, nextTradingDay } from '../src/shared/cal
 import type { IntentView } from '../src/shared/types';
 
 export const REPO = resolve(__dirname, '..');
-export const SHOTS = join(REPO, 'artifacts', 'screenshots');
+const SHOTS = join(REPO, 'artifacts', 'screenshots');
 // bin/bandctl.cjs: the built CLI when it is as new as the sources (npm test builds it), else the sources via tsx
 const BANDCTL = join(REPO, 'bin', 'bandctl.cjs');
 const TZ = 'America/New_York';
@@ -40,7 +40,7 @@ export function todayNy(): string {
 const NY = accountCalendar(TZ, { holidays: [] });
 
 /** Is today (New York) a trading day of the desk? */
-export function tradingToday(): boolean {
+function tradingToday(): boolean {
   return isTradingDay(todayNy(), NY);
 }
 
@@ -68,7 +68,7 @@ export interface Desk {
  * rules themselves are tested at fixed times in tests/. The intents are created on today's trading date (the
  * console's first cycle; see openDesk), so the close that matters is today's.
  */
-export function deskConfig(): string {
+function deskConfig(): string {
   const shipped = readFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), 'utf8');
   const re = /^(\s*market_close:\s*)"\d{2}:\d{2}"/m;
   if (!re.test(shipped)) throw new Error('resources/config/risk_rules.yaml has no account.market_close line to move to 23:59');
@@ -157,7 +157,7 @@ export async function openEmptyDesk(): Promise<Desk> {
 }
 
 /** One channel of the browser host's API, with the token, as the page calls it. */
-export async function hostApi<T>(url: string, channel: string, input: unknown = {}): Promise<T> {
+async function hostApi<T>(url: string, channel: string, input: unknown = {}): Promise<T> {
   const u = new URL(url);
   const res = await fetch(`${u.origin}/api/${channel}`, {
     method: 'POST',

@@ -25,5 +25,7 @@ export const PRELOAD_CHANNELS = [
 export const PRELOAD_EVENTS = ['status', 'intents:new', 'intents:changed', 'fills', 'config:error', 'app:navigate', 'app:resync'] as const satisfies readonly PushEvent[];
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
+/** @public compile-time check: the preload's lists are complete */
 export const CHANNELS_COMPLETE: Exhaustive<Channel, (typeof PRELOAD_CHANNELS)[number]> = true;
+/** @public compile-time check */
 export const EVENTS_COMPLETE: Exhaustive<PushEvent, (typeof PRELOAD_EVENTS)[number]> = true;

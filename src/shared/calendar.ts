@@ -38,7 +38,7 @@ export function accountCalendar(timezone: string, s: CalendarSettings): Calendar
 }
 
 /** Is this date closed all day (weekends aside)? */
-export function isHoliday(date: string, cal: Calendar): boolean {
+function isHoliday(date: string, cal: Calendar): boolean {
   if (cal.holidays.includes(date)) return true;
   if (cal.exchange === 'NYSE' && isNyseHoliday(date)) return !(cal.openDates ?? []).includes(date);
   return false;

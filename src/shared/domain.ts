@@ -16,14 +16,11 @@ export const CLASSIFICATIONS = [
   'MM_SHORT_INCREASE',
 ] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
-export const ClassificationSchema = z.enum(CLASSIFICATIONS);
 
-export const SIDES = ['BUY', 'SELL'] as const;
-export type Side = (typeof SIDES)[number];
+export type Side = 'BUY' | 'SELL';
 
 export const EVENT_TYPES = ['NEW', 'ACK', 'PARTIAL_FILL', 'FILL', 'CANCELED', 'REJECTED'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-export const FILL_EVENT_TYPES: ReadonlySet<EventType> = new Set(['PARTIAL_FILL', 'FILL']);
 
 export const INTENT_STATUSES = [
   'PENDING',
@@ -36,24 +33,18 @@ export const INTENT_STATUSES = [
   'SUPERSEDED',
 ] as const;
 export type IntentStatus = (typeof INTENT_STATUSES)[number];
-/** Intents that still count against the open-intent limit and the hard cap. */
-export const OPEN_INTENT_STATUSES: readonly IntentStatus[] = ['PENDING', 'APPROVED', 'WORKING'];
 
-export const BAND_STATUSES = ['IN_BAND', 'WATCH', 'CORRECTING', 'NO_EXPOSURE', 'SUSPENDED'] as const;
-export type BandStatus = (typeof BAND_STATUSES)[number];
+export type BandStatus = 'IN_BAND' | 'WATCH' | 'CORRECTING' | 'NO_EXPOSURE' | 'SUSPENDED';
 
-export const ENGINE_MODES = ['NORMAL', 'DERISK', 'HALTED'] as const;
-export type EngineMode = (typeof ENGINE_MODES)[number];
+export type EngineMode = 'NORMAL' | 'DERISK' | 'HALTED';
 
-export const ORDER_TYPES = ['LIMIT', 'MARKET'] as const;
-export type OrderType = (typeof ORDER_TYPES)[number];
+export type OrderType = 'LIMIT' | 'MARKET';
 
 /** Symbol: 1–16 characters of A-Z 0-9 . - /, upper case (SPEC §2). */
 export const SYMBOL_RE = /^[A-Z0-9./-]{1,16}$/;
-export const SymbolSchema = z.string().regex(SYMBOL_RE, 'symbol must be 1-16 characters of A-Z 0-9 . - /');
 
 /** ISO calendar date, YYYY-MM-DD. */
-export const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 export const IsoDateSchema = z
   .string()
   .regex(ISO_DATE_RE, 'date must be YYYY-MM-DD')

@@ -8,7 +8,7 @@ const SPECIAL_CLOSURES: Readonly<Record<string, string>> = {
   '2025-01-09': 'National Day of Mourning for former President Jimmy Carter',
 };
 
-export const NYSE_EARLY_CLOSE = '13:00';
+const NYSE_EARLY_CLOSE = '13:00';
 
 const iso = (y: number, m: number, d: number) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 /** 0 = Sunday … 6 = Saturday. */

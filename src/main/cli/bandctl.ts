@@ -38,7 +38,7 @@ async function run(argv: string[]): Promise<number> {
   // required here, not imported at the top: only now do the router and the services load (CommonJS: the built
   // CLI and tsx's hook alike)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { main } = require('./main') as typeof import('./main');
+  const { main }: typeof import('./main') = require('./main');
   return main(argv, io);
 }
 

@@ -27,7 +27,7 @@ function helpText(): string {
 }
 
 /** `bandctl help <command>`: usage, every option with its default, and examples. */
-export function commandHelp(cmd: Command): string {
+function commandHelp(cmd: Command): string {
   const h = HELP[cmd.name];
   const opts = Object.entries(h?.options ?? {}).map(([name, text]) => {
     const [arg, ...rest] = text.split('  ');

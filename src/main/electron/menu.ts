@@ -4,7 +4,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { SCREENS, type ScreenId } from '../../shared/screens';
 
-export const SCREEN_LABELS: Record<ScreenId, string> = {
+const SCREEN_LABELS: Record<ScreenId, string> = {
   overview: 'Overview',
   approvals: 'Approvals',
   reports: 'Reports',

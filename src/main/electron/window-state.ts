@@ -15,7 +15,7 @@ export interface WindowState extends Rect {
   maximized: boolean;
 }
 
-export const DEFAULT_SIZE = { width: 1440, height: 900 };
+const DEFAULT_SIZE = { width: 1440, height: 900 };
 export const MIN_SIZE = { width: 1100, height: 700 };
 /** How much of the title bar must be on a display for the saved place to count as visible. */
 const VISIBLE = { width: 160, height: 48 };

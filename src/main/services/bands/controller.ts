@@ -22,7 +22,7 @@ export interface DecidingRow {
 }
 
 /** SPEC §5 action table, first preferred first. */
-export const ACTIONS: Record<`${Measure}_${Breach}`, readonly [Classification, Classification]> = {
+const ACTIONS: Record<`${Measure}_${Breach}`, readonly [Classification, Classification]> = {
   short_HIGH: ['LT_SHORT_DECREASE', 'LT_LONG_INCREASE'],
   short_LOW: ['LT_SHORT_INCREASE', 'LT_LONG_DECREASE'],
   long_HIGH: ['LT_LONG_DECREASE', 'LT_SHORT_INCREASE'],
@@ -75,7 +75,7 @@ export function decidingRow(m: Pick<BandMeasure, 'long_pct' | 'short_pct'>, cfg:
   return dist(rows[1]) > dist(rows[0]) ? rows[1] : rows[0];
 }
 
-export function reasonText(row: DecidingRow, days: number): string {
+function reasonText(row: DecidingRow, days: number): string {
   const op = row.breach === 'HIGH' ? '>' : '<';
   return `LT ${row.measure} ${row.pct.toFixed(1)}% ${op} ${row.bound.toFixed(1)}% for ${days} trading day${days === 1 ? '' : 's'}`;
 }
@@ -129,7 +129,7 @@ export interface ProposalResult {
 }
 
 /** floor(|qty| × size_pct / lot) × lot, at least one lot; a decrease never exceeds the position. */
-export function intentSize(absQty: number, sizePct: number, lot: number, decrease: boolean): number {
+function intentSize(absQty: number, sizePct: number, lot: number, decrease: boolean): number {
   const scaled = BigInt(Math.round(sizePct * 1e8));
   const raw = (BigInt(absQty) * scaled) / 100_000_000n;
   const lots = raw / BigInt(lot);
@@ -140,7 +140,7 @@ export function intentSize(absQty: number, sizePct: number, lot: number, decreas
 }
 
 /** BUY limit = tick × (1 − bps/10⁴), SELL = tick × (1 + bps/10⁴), rounded half-up to the cent, at least $0.01. */
-export function limitPriceMicro(tickMicro: number, side: Side, bps: number): number {
+function limitPriceMicro(tickMicro: number, side: Side, bps: number): number {
   const b = BigInt(Math.round(bps * 10_000)); // units of 1e-8
   const factor = side === 'BUY' ? 100_000_000n - b : 100_000_000n + b;
   const num = BigInt(tickMicro) * factor; // micro × 1e8

@@ -26,7 +26,7 @@ export interface BandMeasure {
 }
 
 /** Equity (USD) to micro-USD as bigint. */
-export function equityMicro(equity: number): bigint {
+function equityMicro(equity: number): bigint {
   return BigInt(Math.round(equity * 1_000_000));
 }
 

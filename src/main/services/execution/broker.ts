@@ -34,7 +34,7 @@ export type PositionOf = (bucket: Bucket, symbol: string) => number;
  * zero: a decrease up to the position on its own side (none when flat or on the other side), an increase only
  * while the position is flat or on its side. `why` says what stopped the rest.
  */
-export function fillRoom(classification: Classification, symbol: string, position: number): { room: number; why: string } {
+function fillRoom(classification: Classification, symbol: string, position: number): { room: number; why: string } {
   const c = parseClassification(classification);
   const sign = c.direction === 'LONG' ? 1 : -1;
   const now = position === 0 ? 'flat' : `${position > 0 ? 'long' : 'short'} ${Math.abs(position)}`;
@@ -96,7 +96,7 @@ function iso(ms: number): string {
 }
 
 /** Whether a tick lets an order fill, and at which price (micro-USD). */
-export function paperFillPrice(
+function paperFillPrice(
   o: { side: Side; order_type: OrderType; limit_micro: number | null },
   tickMicro: number,
 ): number | null {

@@ -20,7 +20,7 @@ export class TickCsvError extends Error {
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** An instant: ISO-8601 with an offset or `Z`, or epoch milliseconds. Null if it is neither. */
-export function parseInstant(s: string): number | null {
+function parseInstant(s: string): number | null {
   const t = s.trim();
   if (/^\d{1,16}$/.test(t)) {
     const n = Number(t);

@@ -1,4 +1,3 @@
-export { readTicks, readTickRows, setTicks, tickOf, type TickRow } from './ticks';
+// The price sources the console composes (src/main/api/create.ts); the rest of prices/ is imported by its own file.
 export { staticPrices, type PriceSource } from './source';
-export { RandomWalkSimulator, mulberry32, type SimulatorOptions } from './simulator';
-export { parseTicksCsv, parseInstant, parseAsOf, TickCsvError } from './csv';
+export { RandomWalkSimulator } from './simulator';

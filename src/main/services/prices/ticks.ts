@@ -37,13 +37,6 @@ export function readTickRows(db: Db): TickRow[] {
   ).map((r) => ({ symbol: r.symbol, priceMicro: r.price_micro, ts: r.ts, source: r.source }));
 }
 
-export function tickOf(db: Db, symbol: string): TickRow | undefined {
-  const r = db.prepare('SELECT symbol, price_micro, ts, source FROM ticks WHERE symbol = ?').get(symbol) as
-    | { symbol: string; price_micro: number; ts: number; source: string }
-    | undefined;
-  return r && { symbol: r.symbol, priceMicro: r.price_micro, ts: r.ts, source: r.source };
-}
-
 /** Sets (upserts) ticks in one transaction. */
 export function setTicks(db: Db, rows: readonly TickRow[]): void {
   const up = db.prepare(
