@@ -11,6 +11,7 @@ import { backupNow, describeCorruption, formatBackupTime, latestBackup, restoreB
 import { openDb, StoreError, type Db } from '../src/main/services/store/db';
 import { checkIntegrity } from '../src/main/services/store/integrity';
 import { Rng } from './rng';
+import { errorMessage } from '../src/shared/errors';
 
 export interface CorruptionCase {
   name: string;
@@ -51,7 +52,7 @@ function scribble(file: string, offset: number, bytes: Buffer): void {
 }
 
 /** The damage applied to copies of the good database. */
-export function corruptionCases(randomScribbles: number): CorruptionCase[] {
+function corruptionCases(randomScribbles: number): CorruptionCase[] {
   const cases: CorruptionCase[] = [];
   const truncations: [string, (size: number, page: number) => number][] = [
     ['truncate to 0 bytes', () => 0],
@@ -144,7 +145,7 @@ export async function runCorruptionSuite(opts: { dir: string; randomScribbles: n
         opened = openDb(file, { migrate: false });
       } catch (e) {
         if (!(e instanceof StoreError) || e.code !== 'CORRUPT') {
-          fail(`opening threw ${(e as Error).name}: ${(e as Error).message} instead of StoreError CORRUPT`);
+          fail(`opening threw ${(e as Error).name}: ${errorMessage(e)} instead of StoreError CORRUPT`);
         } else {
           report.detected++;
           report.outcomes.push({ name: c.name, outcome: 'detected' });
@@ -163,7 +164,7 @@ export async function runCorruptionSuite(opts: { dir: string; randomScribbles: n
           if (hasSchema) snap = snapshot(opened);
         } catch (e) {
           // Damage found only when reading: SQLite reports it as an error, never a crash.
-          if (!/malformed|corrupt/i.test((e as Error).message)) fail(`reading threw ${(e as Error).message}`);
+          if (!/malformed|corrupt/i.test(errorMessage(e))) fail(`reading threw ${errorMessage(e)}`);
         } finally {
           opened.close();
         }
@@ -202,7 +203,7 @@ export async function runCorruptionSuite(opts: { dir: string; randomScribbles: n
         if (report.detected && !opened && !r.replacedWasCorrupt) fail('restore did not see the replaced file as corrupt');
         report.restored++;
       } catch (e) {
-        fail(`restore failed: ${(e as Error).message}`);
+        fail(`restore failed: ${errorMessage(e)}`);
       }
       rmSync(caseDir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 // The bandctl command router's building blocks (SPEC §10): stdout for output, one clear stderr line for errors,
 // exit 0 ok, 2 bad input or usage, 1 internal failure.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../../shared/errors';
 
 /** Bad input or usage: exit 2. */
 export class UsageError extends Error {
@@ -34,7 +35,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]) {
   try {
     parsed = parseArgs({ args: argv, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/, '')}; usage: bandctl ${cmd.usage}`);
+    throw new UsageError(`${errorMessage(e).replace(/\. To specify.*$/, '')}; usage: bandctl ${cmd.usage}`);
   }
   const [min, max] = cmd.positionals ?? [0, 0];
   if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {

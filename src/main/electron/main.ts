@@ -3,7 +3,6 @@
 // exports, a notification when new intents arrive, and a renderer that is reloaded when it crashes or hangs.
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, shell, type IpcMainInvokeEvent } from 'electron';
 import { writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { extname, join } from 'node:path';
 import { inspect } from 'node:util';
 import { tradingDateOf } from '../../shared/calendar';
@@ -19,14 +18,8 @@ import { forwardEvents, PUSH_CHANNEL_PREFIX, registerIpc } from './ipc';
 import { aboutText, menuTemplate } from './menu';
 import { APP_ORIGIN, createMainWindow, guardAllContents, hardenSession, registerScheme, serveRenderer, session, superviseRenderer } from './window';
 import { loadWindowState, placeWindow, saveWindowState, type WindowState } from './window-state';
-
-function osUser(): string {
-  try {
-    return userInfo().username || 'trader';
-  } catch {
-    return 'trader';
-  }
-}
+import { osUser } from '../services/os-user';
+import { errorMessage } from '../../shared/errors';
 
 function resourcesDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'resources') : join(__dirname, '../../resources');
@@ -247,8 +240,8 @@ export function runElectronApp(): void {
         console.log(`restored ${paths.db} from ${r.from}; the damaged file was kept as ${r.keptAs ?? '(none)'}`);
         app.relaunch();
       } catch (err) {
-        console.error(`restore failed: ${(err as Error).message}`);
-        dialog.showErrorBox('Band Console: restore failed', (err as Error).message);
+        console.error(`restore failed: ${errorMessage(err)}`);
+        dialog.showErrorBox('Band Console: restore failed', errorMessage(err));
       }
     }
     app.quit();
@@ -288,7 +281,7 @@ function rememberPlace(win: BrowserWindow, file: string): void {
     try {
       saveWindowState(file, state);
     } catch (e) {
-      console.warn(`window state not saved: ${(e as Error).message}`);
+      console.warn(`window state not saved: ${errorMessage(e)}`);
     }
   };
   const later = () => {

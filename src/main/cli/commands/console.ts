@@ -2,7 +2,6 @@
 // database in the app-data folder, served the same way).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createServices } from '../../api/create';
 import { createHandlers } from '../../api/handlers';
@@ -10,26 +9,19 @@ import { isLoopback, nonLoopbackRefusal, startHost } from '../../host/server';
 import { defaultAppDataDir, ensureAppData } from '../../services/appdata';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 import { PROJECT_ROOT } from '../root';
+import { osUser } from '../../services/os-user';
 
-export const DEFAULT_CONFIG = join(PROJECT_ROOT, 'resources', 'config', 'risk_rules.yaml');
-export const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(PROJECT_ROOT, 'out', 'renderer');
+const DEFAULT_CONFIG = join(PROJECT_ROOT, 'resources', 'config', 'risk_rules.yaml');
+const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(PROJECT_ROOT, 'out', 'renderer');
 
 /** The console's data folder (BAND_APP_DATA, else <OS app-data>/band-console): the desktop app's too. */
-export function appDataDir(): string {
+function appDataDir(): string {
   return defaultAppDataDir();
-}
-
-function osUser(): string {
-  try {
-    return userInfo().username || 'trader';
-  } catch {
-    return 'trader';
-  }
 }
 
 /** The environment variable `serve` and `web` take the token from when no --token-file (or --token) is given: unlike
  * the command line, a process's environment is readable only by its own user (and root). */
-export const TOKEN_ENV = 'BAND_TOKEN';
+const TOKEN_ENV = 'BAND_TOKEN';
 /** A token file larger than this is not a token file. */
 const MAX_TOKEN_FILE_BYTES = 4096;
 
@@ -43,7 +35,7 @@ function validToken(t: string, source: string): string {
 /** The token from a file: a regular file of at most 4 KiB holding the token alone (surrounding whitespace and the
  * final newline ignored). On POSIX systems the file must not be readable or writable by the group or by other
  * users (as ssh asks of a private key): a token anyone can read is a token anyone can approve orders with. */
-export function readTokenFile(file: string): string {
+function readTokenFile(file: string): string {
   let st;
   try {
     st = statSync(file);
@@ -62,7 +54,7 @@ export function readTokenFile(file: string): string {
 
 /** Where the token comes from: --token-file, else --token (with a warning: the command line is visible in `ps`),
  * else BAND_TOKEN, else none (startHost makes a random one). */
-export function tokenOption(values: Record<string, unknown>, io: Io, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function tokenOption(values: Record<string, unknown>, io: Io, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = optionalString(values, 'token-file');
   const flag = optionalString(values, 'token');
   if (file !== undefined && flag !== undefined) throw new UsageError('give either --token-file or --token, not both');
@@ -78,7 +70,7 @@ export function tokenOption(values: Record<string, unknown>, io: Io, env: NodeJS
 }
 
 /** --host: an IP address (or localhost), loopback unless --allow-remote; checked before anything is opened. */
-export function hostOption(host: string | undefined, allowRemote: boolean): { host: string; remote: boolean } {
+function hostOption(host: string | undefined, allowRemote: boolean): { host: string; remote: boolean } {
   if (host === undefined) return { host: '127.0.0.1', remote: false };
   if (host !== 'localhost' && isIP(host) === 0) {
     throw new UsageError(`--host must be an IP address such as 127.0.0.1 (or localhost), got '${host}'`);

@@ -10,6 +10,7 @@ import { OutboxPublisher, outboxPending } from '../../services/streams/outbox';
 import { databaseGroup, defaultConsumerName } from '../../services/streams/positions';
 import { deadStreamOf } from '../../services/streams/service';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
+import { errorMessage } from '../../../shared/errors';
 
 const NAME_RE = /^[A-Za-z0-9_.:@/-]{1,200}$/;
 
@@ -122,7 +123,7 @@ const consume: Command = {
       } catch (e) {
         // a reset stream, a key that is not a stream, a ledger that fails entry after entry: one line, exit 1 (2
         // for a key of the wrong type: the --stream / config is wrong)
-        const msg = (e as Error).message;
+        const msg = errorMessage(e);
         io.err(`bandctl: ${msg}\n`);
         return /WRONGTYPE/.test(msg) ? 2 : 1;
       }

@@ -3,6 +3,7 @@
 // dropped. 5 files × 5 MB by default, so a console that runs for months keeps a bounded 25 MB.
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../../shared/errors';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -57,7 +58,7 @@ export class RotatingLog {
       this.failed = false;
     } catch (e) {
       // A full disk or a removed folder must never take the console down; say it once on stderr.
-      if (!this.failed) process.stderr.write(`log: cannot write ${this.file}: ${(e as Error).message}\n`);
+      if (!this.failed) process.stderr.write(`log: cannot write ${this.file}: ${errorMessage(e)}\n`);
       this.failed = true;
     }
   }
