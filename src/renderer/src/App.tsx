@@ -1,44 +1,16 @@
 import { useEffect, useState } from 'react';
-import { SCREENS } from '../../shared/screens';
 import { ApproveDialog } from './components/ApproveDialog';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { CancelDialog, RejectDialog } from './components/ReasonDialog';
 import { Header } from './components/Header';
 import { fmtInt } from './format';
-import { hasMod, noMod, screenIndex } from './keys';
+import { hasMod, noMod } from './keys';
 import { resetLayouts } from './layout';
-import { Activity } from './screens/Activity';
-import { Approvals } from './screens/Approvals';
-import { Overview } from './screens/Overview';
-import { Positions } from './screens/Positions';
-import { Reports } from './screens/Reports';
+import { SCREEN_ENTRIES, screenEntry, screenForKey } from './screens/registry';
 import type { AppStatus } from '../../shared/types';
 import { actions, currentScreen, toast, useConsole, type Screen } from './store';
 
-const LABELS: Record<Screen, string> = {
-  overview: 'Overview',
-  approvals: 'Approvals',
-  reports: 'Reports',
-  positions: 'Positions',
-  activity: 'Activity',
-};
-
 const TITLE = 'Band Console';
-
-function ScreenView({ screen }: { screen: Screen }) {
-  switch (screen) {
-    case 'overview':
-      return <Overview />;
-    case 'approvals':
-      return <Approvals />;
-    case 'reports':
-      return <Reports />;
-    case 'positions':
-      return <Positions />;
-    case 'activity':
-      return <Activity />;
-  }
-}
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -68,7 +40,7 @@ export function App() {
   }, [pendingCount]);
 
   // Keyboard, by physical key (event.code) so any layout works, with Cmd on macOS where Ctrl is used elsewhere:
-  // 1-5 switch screens; on Approvals A approves (several after a confirmation) and R rejects the selection, Cmd/Ctrl+A
+  // the screens' digits (1-5) switch screens; on Approvals A approves (several after a confirmation) and R rejects the selection, Cmd/Ctrl+A
   // selects all, Esc closes a dialog or clears the selection; on Reports [ and ] step the date by trading days.
   // Nothing acts underneath an open dialog (its own Enter and Tab are handled inside it).
   useEffect(() => {
@@ -83,9 +55,9 @@ export function App() {
         return;
       }
       if (isTyping(e.target) || dialogOpen || e.repeat) return;
-      const n = screenIndex(e);
-      if (n >= 0 && noMod(e)) {
-        window.location.hash = `#/${SCREENS[n]}`;
+      const target = screenForKey(e);
+      if (target && noMod(e)) {
+        window.location.hash = `#/${target.id}`;
         e.preventDefault();
         return;
       }
@@ -112,14 +84,15 @@ export function App() {
 
   // A dialog is modal: the console underneath is inert (no focus, no clicks, hidden from assistive technology).
   const modal = !!(dialog || approveDialog || cancelDialog);
+  const shown = screenEntry(screen);
   return (
     <div className="app">
       <Header inert={modal} />
       <div inert={modal}>
         <nav className="nav" aria-label="Screens">
-          {SCREENS.map((id, i) => (
-            <a key={id} href={`#/${id}`} aria-current={screen === id ? 'page' : undefined} title={`${LABELS[id]} (${i + 1})`}>
-              {LABELS[id]}
+          {SCREEN_ENTRIES.map(({ id, label, key }) => (
+            <a key={id} href={`#/${id}`} aria-current={screen === id ? 'page' : undefined} title={`${label} (${key})`}>
+              {label}
               {id === 'approvals' && pendingCount > 0 ? <span className="badge" aria-hidden="true">{fmtInt(pendingCount)}</span> : null}
             </a>
           ))}
@@ -136,7 +109,7 @@ export function App() {
             Reset layout
           </button>
           <span className="hint">
-            <kbd>1</kbd>–<kbd>5</kbd> screens
+            <kbd>{SCREEN_ENTRIES[0].key}</kbd>–<kbd>{SCREEN_ENTRIES[SCREEN_ENTRIES.length - 1].key}</kbd> screens
           </span>
         </nav>
         {status && !status.config.valid ? (
@@ -163,8 +136,8 @@ export function App() {
       </div>
       <main style={{ minHeight: 0, display: 'grid' }} inert={modal}>
         {/* keyed on the screen: leaving a failed screen and coming back renders it afresh */}
-        <ErrorBoundary key={screen} screen={LABELS[screen]} reload={() => actions.refreshScreen(screen)}>
-          <ScreenView screen={screen} />
+        <ErrorBoundary key={screen} screen={shown.label} reload={() => actions.refreshScreen(screen)}>
+          <shown.Component />
         </ErrorBoundary>
       </main>
       {dialog ? <RejectDialog ids={dialog.ids} /> : null}

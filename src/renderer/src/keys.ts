@@ -20,9 +20,3 @@ export function hasMod(e: KeyboardEvent): boolean {
 export function noMod(e: KeyboardEvent): boolean {
   return !e.ctrlKey && !e.metaKey && !e.altKey;
 }
-
-/** 1–5 from the digit row or the keypad: the screen's index (0–4), else -1. */
-export function screenIndex(e: KeyboardEvent): number {
-  const m = /^(?:Digit|Numpad)([1-5])$/.exec(e.code);
-  return m ? Number(m[1]) - 1 : -1;
-}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { CustomCellRendererProps } from 'ag-grid-react';
 import type { ColDef, GetRowIdParams, GridApi, GridReadyEvent, SelectionChangedEvent } from 'ag-grid-community';
 import type { IntentView } from '../../../shared/types';
+import { SCREEN_KEY_RANGE } from '../../../shared/screens';
 import { Gauge } from '../components/Gauge';
 import { Grid } from '../components/Grid';
 import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
@@ -247,7 +248,7 @@ export function Approvals() {
               <span>in a reason: new line</span>
               <kbd>Tab</kbd>
               <span>in a dialog: next control (stays inside)</span>
-              <kbd>1–5</kbd>
+              <kbd>{SCREEN_KEY_RANGE}</kbd>
               <span>switch screens</span>
               <kbd>[ ]</kbd>
               <span>Reports: previous / next trading day</span>

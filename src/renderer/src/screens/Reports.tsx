@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type { ColDef } from 'ag-grid-community';
 import { isTradingDay } from '../../../shared/calendar';
+import { REPORT_FORMATS } from '../../../shared/report-formats';
 import type { AppStatus, ReportLine, ReportRow } from '../../../shared/types';
 import { calendarOf } from '../calendar';
 import { Grid } from '../components/Grid';
@@ -18,6 +19,9 @@ const lineCols = <T extends ReportLine>(): ColDef<T>[] => [
   { field: 'count_fills' as never, headerName: 'Fills', flex: 0.7, minWidth: 60, ...numCol, valueFormatter: intFmt },
   { field: 'net_qty_change' as never, headerName: 'Net qty', flex: 1, minWidth: 80, ...numCol, valueFormatter: signedIntFmt },
 ];
+
+/** The export buttons: one per report format, the spreadsheet's first (CSV, JSON, text). */
+const EXPORT_ORDER = [...REPORT_FORMATS].reverse();
 
 const NO_ROWS = '<span class="muted">No fills on this date</span>';
 
@@ -103,15 +107,11 @@ export function Reports() {
             )}
           </div>
           <div className="right">
-            <button type="button" className="btn" onClick={() => void actions.exportReport('csv')} disabled={!report}>
-              Export CSV
-            </button>
-            <button type="button" className="btn" onClick={() => void actions.exportReport('json')} disabled={!report}>
-              Export JSON
-            </button>
-            <button type="button" className="btn" onClick={() => void actions.exportReport('text')} disabled={!report}>
-              Export text
-            </button>
+            {EXPORT_ORDER.map((f) => (
+              <button key={f.id} type="button" className="btn" onClick={() => void actions.exportReport(f.id)} disabled={!report}>
+                Export {f.label}
+              </button>
+            ))}
           </div>
         </div>
       </div>

@@ -1,0 +1,136 @@
+// The console's state (zustand): its shape, the store itself and the helpers every slice shares (the API, toasts,
+// errors). The slices (engine, queue, views) hold the actions; ../store.ts puts them together.
+import { create } from 'zustand';
+import type { BandApi } from '../../../shared/contract';
+import type { ScreenId } from '../../../shared/screens';
+import type { AppStatus, AuditRow, BandPoint, BandPreview, CycleLogRow, IntentView, PositionView, QuarantinedEvent, ReportView } from '../../../shared/types';
+import { UNREACHABLE, type LinkState, type Transport } from '../api';
+import { notifyPermission, readMuted, type NotifyPermission } from '../notify';
+import { readPref } from '../prefs';
+
+export type Screen = ScreenId;
+export type Range = '1D' | '1W' | '1M' | 'ALL';
+export interface Toast {
+  id: number;
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+}
+
+export interface ConsoleState {
+  // link and engine (slice: engine)
+  api: BandApi | null;
+  transport: Transport;
+  link: LinkState;
+  /** Since when the link has been down (epoch ms), after it was up once; null while it is up. */
+  linkDownSince: number | null;
+  status: AppStatus | null;
+  /** Local clock, ticks every second. */
+  now: number;
+  /** Browser notifications for new intents (the browser host only; Electron's main process notifies itself). */
+  notify: { permission: NotifyPermission; muted: boolean };
+  // the approval queue and the working orders (slice: queue)
+  pending: IntentView[];
+  pendingLoadedAt: number;
+  /** Orders at the broker: APPROVED or WORKING intents. */
+  working: IntentView[];
+  selected: string[];
+  preview: BandPreview | null;
+  /** The ids `preview` was computed for (it lags `selected` while a new preview is on its way). */
+  previewIds: string[];
+  busy: boolean;
+  rejectDialog: { ids: string[] } | null;
+  approveDialog: { ids: string[] } | null;
+  /** Asking a reason to cancel working orders: these ids, or every working order ('all'). */
+  cancelDialog: { target: string[] | 'all' } | null;
+  // what the screens show (slice: views)
+  range: Range;
+  history: BandPoint[];
+  reportDate: string | null;
+  report: ReportView | null;
+  reportError: string | null;
+  positions: PositionView[];
+  /** The positions were read at least once (an empty book is told apart from one still loading). */
+  positionsLoaded: boolean;
+  allIntents: IntentView[];
+  audit: AuditRow[];
+  auditFor: string | null;
+  quarantine: QuarantinedEvent[];
+  cycles: CycleLogRow[];
+  // toasts (here)
+  toasts: Toast[];
+}
+
+export const RANGE_KEY = 'band.range';
+export const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
+/** The band history's range, as the trader last chose it; a month at first, so the first start shows its past. */
+function initialRange(): Range {
+  const r = readPref(RANGE_KEY);
+  return RANGES.find((x) => x === r) ?? '1M';
+}
+
+export const useConsole = create<ConsoleState>(() => ({
+  api: null,
+  transport: 'browser',
+  link: 'connecting',
+  linkDownSince: null,
+  status: null,
+  now: Date.now(),
+  notify: { permission: notifyPermission(), muted: readMuted() },
+  pending: [],
+  pendingLoadedAt: 0,
+  working: [],
+  selected: [],
+  preview: null,
+  previewIds: [],
+  busy: false,
+  rejectDialog: null,
+  approveDialog: null,
+  cancelDialog: null,
+  range: initialRange(),
+  history: [],
+  reportDate: null,
+  report: null,
+  reportError: null,
+  positions: [],
+  positionsLoaded: false,
+  allIntents: [],
+  audit: [],
+  auditFor: null,
+  quarantine: [],
+  cycles: [],
+  toasts: [],
+}));
+
+export const set = useConsole.setState;
+export const get = useConsole.getState;
+
+export function api(): BandApi {
+  const a = get().api;
+  if (!a) throw new Error('not connected');
+  return a;
+}
+
+let toastSeq = 0;
+
+export function toast(kind: Toast['kind'], text: string): void {
+  const id = ++toastSeq;
+  set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+  // Long messages (an approval refused after the close, a superseded intent) stay long enough to be read.
+  const base = kind === 'error' ? 8000 : 4000;
+  setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), Math.min(15_000, Math.max(base, 2000 + text.length * 50)));
+}
+
+export async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    const message = (e as Error).message;
+    // While the host is unreachable the header says so (and since when): no toast every poll.
+    if (!message.startsWith(UNREACHABLE) || get().link === 'up') toast('error', `${what}: ${message}`);
+    return undefined;
+  }
+}
+
+export function sameIds(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
