@@ -3,6 +3,7 @@
 // browser host alike); the preload exposes exactly these channels.
 import { z } from 'zod';
 import { INTENT_STATUSES, IsoDateSchema } from './domain';
+import { REPORT_FORMAT_IDS, type ReportFormatId } from './report-formats';
 import type { ScreenId } from './screens';
 import type {
   AppStatus,
@@ -22,8 +23,8 @@ const Ids = z.array(Id).min(1, 'at least one id').max(10_000, 'at most 10000 ids
 const Empty = z.strictObject({}).optional();
 const out = <T>() => z.custom<T>(() => true);
 
-export const EXPORT_FORMATS = ['csv', 'json', 'text'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** A report format the console can export: one of shared/report-formats.ts. */
+export type ExportFormat = ReportFormatId;
 
 export const CHANNELS = {
   'app:status': { input: Empty, output: out<AppStatus>() },
@@ -62,7 +63,7 @@ export const CHANNELS = {
   'ledger:positions': { input: Empty, output: out<PositionView[]>() },
   'ledger:quarantine': { input: z.strictObject({ limit: z.int().min(1).max(10_000).default(500) }).optional(), output: out<QuarantinedEvent[]>() },
   'reports:export': {
-    input: z.strictObject({ date: IsoDateSchema, format: z.enum(EXPORT_FORMATS) }),
+    input: z.strictObject({ date: IsoDateSchema, format: z.enum(REPORT_FORMAT_IDS) }),
     output: out<{ saved: boolean; path: string | null; filename: string; content: string }>(),
   },
 } as const;

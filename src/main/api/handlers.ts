@@ -1,15 +1,12 @@
 // The one typed handler map behind every contract channel, used by Electron IPC and the browser host alike.
 // Inputs arrive here already validated by dispatch(); handlers only call the services.
-import type { ExportFormat } from '../../shared/contract';
 import type { ReportRow } from '../../shared/types';
+import { reportFileName } from '../services/reports';
 import { ApiError, type HandlerMap } from './dispatch';
 import type { ConsoleServices } from './services';
 
-const EXT: Record<ExportFormat, string> = { csv: 'csv', json: 'json', text: 'txt' };
-
-export function exportFilename(date: string, format: ExportFormat): string {
-  return `eod_report_${date}.${EXT[format]}`;
-}
+/** The file name an export is saved under (the scheduled files' name). */
+export { reportFileName as exportFilename } from '../services/reports';
 
 /** Parses the report's CSV (RFC 4180) into rows for the (symbol, classification) grid. */
 export function reportRows(csv: string): ReportRow[] {
@@ -100,7 +97,7 @@ export function createHandlers(s: ConsoleServices): HandlerMap {
     'reports:export': async (args, ctx) => {
       const b = s.reportBundle(args.date);
       const content = s.renderReport(b, args.format);
-      const filename = exportFilename(args.date, args.format);
+      const filename = reportFileName(args.date, args.format);
       if (ctx.saveFile) {
         const path = await ctx.saveFile(filename, content);
         return { saved: path !== null, path, filename, content };

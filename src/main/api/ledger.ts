@@ -7,7 +7,7 @@ import type { PositionView, QuarantinedEvent, ReportBundle } from '../../shared/
 import type { RiskConfig } from '../services/config/schema';
 import { listPositions, listQuarantine } from '../services/ledger/positions';
 import { startLedgerWorker, type LedgerWorkerHandle } from '../services/ledger/worker';
-import { jsonText, reportBundle, writeDueReports } from '../services/reports';
+import { renderReport, reportBundle, writeDueReports } from '../services/reports';
 import { getState, setState, type Db } from '../services/store/db';
 import { compactLog } from '../services/ledger/log';
 import { tradingDateOf } from '../../shared/calendar';
@@ -76,7 +76,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
     quarantine: (limit) => listQuarantine(db, limit),
     reportBundle: (date) => reportBundle(db, date),
     // Exactly what `bandctl report --format F` prints and the scheduled files hold.
-    render: (bundle, format) => (format === 'json' ? jsonText(bundle.json) : format === 'csv' ? bundle.csv : bundle.text),
+    render: (bundle, format) => renderReport(bundle, format),
     fillMark() {
       const r = mark.get() as { id: number; trading_date: string } | undefined;
       return { count: r?.id ?? 0, lastDate: r?.trading_date ?? null };

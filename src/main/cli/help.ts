@@ -1,5 +1,11 @@
 // `bandctl help <command>`: every option of every command, what it does, its default, and an example. A test
 // (tests/spine/cli-build.test.ts) checks that each command's options are all described here, and nothing else.
+import { REPORT_FORMAT_IDS } from '../../shared/report-formats';
+
+/** `a, b or c`. */
+export function orList(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
 
 export interface CommandHelp {
   /** option name (without --) → `ARG  what it does (default …)` */
@@ -38,7 +44,7 @@ export const HELP: Record<string, CommandHelp> = {
     options: {
       db: DB,
       date: 'D  the trading date, YYYY-MM-DD (required)',
-      format: 'F  text, json or csv (default text)',
+      format: `F  ${orList(REPORT_FORMAT_IDS)} (default text)`,
       out: 'P  write to P instead of stdout',
     },
     examples: ['bandctl report --db book.db --date 2024-01-15', 'bandctl report --db book.db --date 2024-01-15 --format csv --out eod.csv'],

@@ -2,9 +2,11 @@
 // it needs (the book and the report writers: no config schema, no engine, no Redis client).
 import { existsSync, writeFileSync } from 'node:fs';
 import { isIsoDate } from '../../../shared/calendar';
-import { jsonText, reportCsv, reportJson, reportText } from '../../services/reports';
+import { REPORT_FORMATS, REPORT_FORMAT_IDS, type ReportFormatId } from '../../../shared/report-formats';
+import { reportAs } from '../../services/reports';
 import { openDb, type Db } from '../../services/store/db';
 import { optionalString, requireString, UsageError, type Command } from '../framework';
+import { orList } from '../help';
 
 function openExisting(file: string): Db {
   if (file !== ':memory:' && !existsSync(file)) {
@@ -13,26 +15,24 @@ function openExisting(file: string): Db {
   return openDb(file);
 }
 
-const FORMATS = ['text', 'json', 'csv'] as const;
-
 const report: Command = {
   name: 'report',
-  usage: 'report --db F --date D [--format text|json|csv] [--out P]',
-  summary: "one trading date's end-of-day report (text, JSON or CSV)",
+  usage: `report --db F --date D [--format ${REPORT_FORMAT_IDS.join('|')}] [--out P]`,
+  summary: `one trading date's end-of-day report (${orList(REPORT_FORMATS.map((f) => f.label))})`,
   options: { db: { type: 'string' }, date: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   run({ values, io }) {
     const dbFile = requireString(values, 'db', this.usage);
     const date = requireString(values, 'date', this.usage);
     if (!isIsoDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got '${date}'`);
     const format = optionalString(values, 'format') ?? 'text';
-    if (!(FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`--format must be one of text, json, csv; got '${format}'`);
+    if (!(REPORT_FORMAT_IDS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of ${REPORT_FORMAT_IDS.join(', ')}; got '${format}'`);
     }
     const db = openExisting(dbFile);
     let text: string;
     try {
       // only the format asked for (the CSV writer alone costs more than the query)
-      text = format === 'json' ? jsonText(reportJson(db, date)) : format === 'csv' ? reportCsv(db, date) : reportText(db, date);
+      text = reportAs(db, date, format as ReportFormatId);
     } finally {
       db.close();
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { accountCalendar, closeTimeOf, isTradingDay, localTimeToEpoch, minutesBetween, shiftHhmm, tradingDateOf } from '../../../shared/calendar';
 import { add, formatMoney, formatPlain, groupThousands, microToCents, type Num } from '../../../shared/money';
+import { REPORT_FORMATS, reportFormat, type ReportFormatId } from '../../../shared/report-formats';
 import type { ReportBundle, ReportJson } from '../../../shared/types';
 import type { RiskConfig } from '../config/schema';
 import type { Db } from '../store/db';
@@ -178,7 +179,7 @@ function toText(d: Day): string {
   return `${out.join('\n')}`;
 }
 
-export const CSV_HEADER = [
+const CSV_HEADER = [
   'Date',
   'Symbol',
   'Classification',
@@ -220,6 +221,45 @@ export function jsonText(r: ReportJson): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
+/**
+ * Each format's bytes from a day's bundle (the formats themselves: shared/report-formats.ts): what `bandctl report`
+ * prints, the console exports and the scheduled EOD files hold. A new format is a row there and its renderer here.
+ */
+const RENDERERS: { readonly [F in ReportFormatId]: (b: ReportBundle) => string } = {
+  text: (b) => b.text,
+  json: (b) => jsonText(b.json),
+  csv: (b) => b.csv,
+};
+
+export function renderReport(bundle: ReportBundle, format: ReportFormatId): string {
+  return RENDERERS[format](bundle);
+}
+
+/** One format of one date's report, from one read of the aggregates: only the bundle's parts it asks for are made. */
+export function reportAs(db: Db, date: string, format: ReportFormatId): string {
+  const d = loadDay(db, date);
+  return renderReport(
+    {
+      date,
+      get json() {
+        return toJson(d);
+      },
+      get text() {
+        return toText(d);
+      },
+      get csv() {
+        return toCsv(d);
+      },
+    },
+    format,
+  );
+}
+
+/** `eod_report_<date>.<extension>`: the name of a report file, scheduled or exported. */
+export function reportFileName(date: string, format: ReportFormatId): string {
+  return `eod_report_${date}.${reportFormat(format).extension}`;
+}
+
 function addDays(date: string, n: number): string {
   const [y, m, d] = date.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
@@ -231,15 +271,11 @@ function writeAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-/** Writes one date's three files into outDir; returns their paths. */
-export function writeReportFiles(db: Db, date: string, outDir: string): string[] {
+/** Writes one date's file of every report format into outDir; returns their paths. */
+function writeReportFiles(db: Db, date: string, outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
   const b = reportBundle(db, date);
-  const files: [string, string][] = [
-    [join(outDir, `eod_report_${date}.txt`), b.text],
-    [join(outDir, `eod_report_${date}.json`), jsonText(b.json)],
-    [join(outDir, `eod_report_${date}.csv`), b.csv],
-  ];
+  const files = REPORT_FORMATS.map((f): [string, string] => [join(outDir, reportFileName(date, f.id)), renderReport(b, f.id)]);
   for (const [f, t] of files) writeAtomic(f, t);
   return files.map((f) => f[0]);
 }
@@ -247,7 +283,8 @@ export function writeReportFiles(db: Db, date: string, outDir: string): string[]
 /**
  * Scheduled EOD files (SPEC §9): for every trading day from the day after the last one written (or, the first time,
  * from the day the scheduler first ran) through today whose reports.eod_time has passed, writes
- * eod_report_<date>.txt|json|csv and remembers the date. Call at start (catch-up) and periodically.
+ * eod_report_<date>.<extension> of every format (txt, json, csv) and remembers the date. Call at start (catch-up)
+ * and periodically.
  */
 export function writeDueReports(db: Db, cfg: RiskConfig, now: number, outDir: string, zone = cfg.account.timezone): string[] {
   const tz = zone;
