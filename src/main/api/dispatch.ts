@@ -15,6 +15,8 @@ export interface CallContext {
 export type Handler<C extends Channel> = (args: ChannelArgs<C>, ctx: CallContext) => Promise<ChannelOutput<C>> | ChannelOutput<C>;
 /** The one typed handler map: every contract channel must have exactly one handler (the compiler checks it). */
 export type HandlerMap = { [C in Channel]: Handler<C> };
+/** The handlers of one domain's channels (`<domain>:<verb>`): one file per domain in handlers/, combined there. */
+export type DomainHandlers<D extends string> = { [C in Channel as C extends `${D}:${string}` ? C : never]: Handler<C> };
 
 /** A failure a handler raises on purpose, with the code the renderer shows. */
 export class ApiError extends Error {
