@@ -134,7 +134,7 @@ export function App() {
           </div>
         ) : null}
       </div>
-      <main style={{ minHeight: 0, display: 'grid' }} inert={modal}>
+      <main className="main" inert={modal}>
         {/* keyed on the screen: leaving a failed screen and coming back renders it afresh */}
         <ErrorBoundary key={screen} screen={shown.label} reload={() => actions.refreshScreen(screen)}>
           <shown.Component />

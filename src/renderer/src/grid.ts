@@ -1,23 +1,25 @@
-// AG Grid (community): modules registered explicitly, one dark theme for every grid (Theming API).
+// AG Grid (community): modules registered explicitly, one dark theme for every grid (Theming API), in the palette of
+// styles.css (./theme).
 import { AllCommunityModule, ModuleRegistry, colorSchemeDark, themeQuartz, type ValueFormatterParams } from 'ag-grid-community';
+import { cssVar } from './theme';
 import { fmtInt, fmtMoney, fmtPct, fmtPrice, fmtSignedInt, fmtSignedPct } from './format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
 export const gridTheme = themeQuartz.withPart(colorSchemeDark).withParams({
-  backgroundColor: '#11161d',
-  foregroundColor: '#c9d1d9',
-  headerBackgroundColor: '#161c24',
-  headerTextColor: '#8b949e',
+  backgroundColor: cssVar('panel'),
+  foregroundColor: cssVar('text'),
+  headerBackgroundColor: cssVar('panel-2'),
+  headerTextColor: cssVar('muted'),
   headerFontWeight: 600,
   headerFontSize: 11,
-  borderColor: '#232b35',
-  chromeBackgroundColor: '#161c24',
-  oddRowBackgroundColor: '#121820',
-  rowHoverColor: '#1a2330',
-  selectedRowBackgroundColor: '#1c2b40',
-  accentColor: '#4c8dff',
-  fontFamily: 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif',
+  borderColor: cssVar('border'),
+  chromeBackgroundColor: cssVar('panel-2'),
+  oddRowBackgroundColor: cssVar('row-odd'),
+  rowHoverColor: cssVar('row-hover'),
+  selectedRowBackgroundColor: cssVar('row-selected'),
+  accentColor: cssVar('accent'),
+  fontFamily: cssVar('font'),
   fontSize: 12,
   rowHeight: 28,
   headerHeight: 30,

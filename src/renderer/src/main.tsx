@@ -1,6 +1,7 @@
 import { createRoot } from 'react-dom/client';
-import './grid';
+// the palette (styles.css) first: the grids and the chart read it
 import './styles.css';
+import './grid';
 import { App } from './App';
 import { connect } from './store';
 

@@ -4,6 +4,7 @@ import type { BandPoint } from '../../../shared/types';
 import { fmtInt, fmtPct, fmtTime } from '../format';
 import { lttb } from '../../../shared/lttb';
 import type { Range } from '../store';
+import { paletteValue } from '../theme';
 
 const MAX_POINTS = 1500;
 
@@ -16,6 +17,11 @@ function tickFormatter(range: Range, tz: string) {
 
 export function BandChart({ points, range, longRange, shortRange, tz }: { points: BandPoint[]; range: Range; longRange: [number, number]; shortRange: [number, number]; tz: string }) {
   const data = useMemo(() => lttb(points, MAX_POINTS, (p) => p.ts, (p) => p.long_pct), [points]);
+  // styles.css's palette (SVG attributes take literal colours): the long band green, the short band blue
+  const long = paletteValue('green');
+  const short = paletteValue('accent');
+  const gross = paletteValue('muted');
+  const axis = paletteValue('border-strong');
   if (data.length === 0) return <div className="empty">No evaluations in this range yet</div>;
   const first = points[0];
   const last = points[points.length - 1];
@@ -25,14 +31,14 @@ export function BandChart({ points, range, longRange, shortRange, tz }: { points
     `LT long % ${fmtPct(last.long_pct)} now, band ${fmtPct(longRange[0])} – ${fmtPct(longRange[1])}; ` +
     `LT short % ${fmtPct(last.short_pct)}, band ${fmtPct(shortRange[0])} – ${fmtPct(shortRange[1])}`;
   return (
-    <div role="img" aria-label={summary} data-testid="band-chart" style={{ width: '100%', height: '100%' }}>
+    <div role="img" aria-label={summary} data-testid="band-chart" className="band-chart">
     <ResponsiveContainer width="100%" height="100%">
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-        <CartesianGrid stroke="#1d242d" vertical={false} />
-        <ReferenceArea y1={longRange[0]} y2={longRange[1]} fill="#3fb950" fillOpacity={0.1} stroke="#3fb950" strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
-        <ReferenceArea y1={shortRange[0]} y2={shortRange[1]} fill="#4c8dff" fillOpacity={0.1} stroke="#4c8dff" strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
-        <XAxis dataKey="ts" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={tickFormatter(range, tz)} stroke="#2f3946" tickLine={false} minTickGap={40} />
-        <YAxis domain={[0, (max: number) => Math.max(100, Math.ceil(max / 20) * 20)]} tickCount={7} tickFormatter={(v: number) => `${v}%`} stroke="#2f3946" tickLine={false} width={44} />
+        <CartesianGrid stroke={paletteValue('chart-grid')} vertical={false} />
+        <ReferenceArea y1={longRange[0]} y2={longRange[1]} fill={long} fillOpacity={0.1} stroke={long} strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
+        <ReferenceArea y1={shortRange[0]} y2={shortRange[1]} fill={short} fillOpacity={0.1} stroke={short} strokeOpacity={0.35} strokeDasharray="3 3" ifOverflow="extendDomain" />
+        <XAxis dataKey="ts" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={tickFormatter(range, tz)} stroke={axis} tickLine={false} minTickGap={40} />
+        <YAxis domain={[0, (max: number) => Math.max(100, Math.ceil(max / 20) * 20)]} tickCount={7} tickFormatter={(v: number) => `${v}%`} stroke={axis} tickLine={false} width={44} />
         <Tooltip
           isAnimationActive={false}
           content={({ active, payload }) => {
@@ -51,9 +57,9 @@ export function BandChart({ points, range, longRange, shortRange, tz }: { points
             );
           }}
         />
-        <Line type="linear" dataKey="long_pct" name="LT long %" stroke="#3fb950" strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
-        <Line type="linear" dataKey="short_pct" name="LT short %" stroke="#4c8dff" strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
-        <Line type="linear" dataKey="gross_pct" name="Gross %" stroke="#8b949e" strokeWidth={1} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey="long_pct" name="LT long %" stroke={long} strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey="short_pct" name="LT short %" stroke={short} strokeWidth={1.6} dot={data.length < 60 ? { r: 2 } : false} isAnimationActive={false} connectNulls />
+        <Line type="linear" dataKey="gross_pct" name="Gross %" stroke={gross} strokeWidth={1} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />
       </LineChart>
     </ResponsiveContainer>
     </div>

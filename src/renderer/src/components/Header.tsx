@@ -39,7 +39,7 @@ export function Header({ inert }: { inert?: boolean }) {
       </div>
       <div className="mode">
         <div>
-          <div className="hstat-label muted" style={{ fontSize: 10, letterSpacing: '0.08em' }}>
+          <div className="hstat-label muted">
             MODE
           </div>
           <span className={`pill ${status ? modeClass(status.mode) : 'off'}`} data-testid="mode">
@@ -79,7 +79,7 @@ export function Header({ inert }: { inert?: boolean }) {
       </div>
       <div className="hstat">
         <span className="label">Prices</span>
-        <span className="value" style={{ fontSize: 12 }}>
+        <span className="value compact">
           <span className={`dot ${status?.price_source ? 'up' : 'off'}`} />
           {status?.price_source ?? DASH}
           <StaleBadge symbols={status?.stale_prices ?? []} />
@@ -89,8 +89,7 @@ export function Header({ inert }: { inert?: boolean }) {
         <div className="hstat">
           <span className="label">Database</span>
           <span
-            className={`value ${status.integrity.state === 'failed' ? 'integrity-bad' : 'integrity-note'}`}
-            style={{ fontSize: 12 }}
+            className={`value compact ${status.integrity.state === 'failed' ? 'integrity-bad' : 'integrity-note'}`}
             data-testid="integrity"
             title={status.integrity.detail}
             role={status.integrity.state === 'failed' ? 'alert' : undefined}
@@ -101,7 +100,7 @@ export function Header({ inert }: { inert?: boolean }) {
       ) : null}
       <div className="hstat">
         <span className="label">Stream</span>
-        <span className="value" style={{ fontSize: 12 }} title={stream?.detail}>
+        <span className="value compact" title={stream?.detail}>
           <span className={`dot ${stream?.state ?? 'off'}`} />
           {stream ? (stream.state === 'off' ? 'local log' : stream.state) : DASH}
         </span>
@@ -110,12 +109,12 @@ export function Header({ inert }: { inert?: boolean }) {
       {transport === 'browser' ? <NotifyControl /> : null}
       <div className="hstat">
         <span className="label">Link</span>
-        <span className="value link-state" style={{ fontSize: 12 }} data-testid="link" role="status">
+        <span className="value compact link-state" data-testid="link" role="status">
           <span className={`dot ${link === 'up' ? 'up' : downSince ? 'connecting' : link}`} aria-hidden="true" />
           {link === 'up' ? 'live' : downSince ? `link down since ${fmtTime(downSince, tz, false)}` : 'connecting…'}
         </span>
       </div>
-      <div className="hstat" style={{ borderRight: 0 }}>
+      <div className="hstat last">
         <span className="label">
           {tz} · {fmtTime(now, tz, true).slice(0, 10)}
         </span>
@@ -166,7 +165,7 @@ function NotifyControl() {
   return (
     <div className="hstat">
       <span className="label">Notify</span>
-      <span className="value" style={{ fontSize: 12 }}>
+      <span className="value compact">
         {control}
       </span>
     </div>

@@ -73,7 +73,7 @@ export function ReasonDialog(p: ReasonDialogProps) {
             </p>
           ) : null}
           {p.children}
-          <label htmlFor={`${p.name}-reason`} className="muted" style={{ fontSize: 12 }}>
+          <label htmlFor={`${p.name}-reason`} className="muted text-sm">
             Reason (recorded in the audit trail)
           </label>
           <textarea

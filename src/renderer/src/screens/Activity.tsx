@@ -106,7 +106,7 @@ export function Activity() {
               />
             </div>
           </section>
-        <div className="split-h" style={{ gridTemplateColumns: '11fr 9fr' }}>
+        <div className="split-h activity-split">
           <section className="panel" aria-label="Audit trail">
             <div className="panel-head">
               <h2>Audit trail</h2>
@@ -123,7 +123,7 @@ export function Activity() {
               <Grid<AuditRow> layoutId="activity.audit" rowData={audit} columnDefs={auditCols} getRowId={(p) => String(p.data.id)} overlayNoRowsTemplate='<span class="muted">No transitions yet</span>' />
             </div>
           </section>
-          <div style={{ display: 'grid', gridTemplateRows: '1fr 1fr', gap: 12, minHeight: 0 }}>
+          <div className="stack-2">
           <section className="panel" aria-label="Quarantined events">
             <div className="panel-head">
               <h2>Quarantined events</h2>

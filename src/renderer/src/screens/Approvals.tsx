@@ -209,22 +209,22 @@ export function Approvals() {
           </section>
           <WorkingOrders />
         </div>
-        <aside style={{ display: 'grid', gap: 12, alignContent: 'start' }}>
+        <aside className="appr-side">
           <section className="panel" aria-label="What-if preview">
             <div className="panel-head">
               <h2>What-if</h2>
               <span className="sub">after the selection fills</span>
             </div>
-            <div className="panel-body" style={{ display: 'grid', gap: 4 }}>
+            <div className="panel-body whatif-body">
               <Gauge compact label="Preview LT long %" title="LT long %" value={status?.long_pct ?? null} range={status?.long_pct_range ?? [60, 70]} preview={preview?.long_pct ?? null} />
               <Gauge compact label="Preview LT short %" title="LT short %" value={status?.short_pct ?? null} range={status?.short_pct_range ?? [30, 40]} preview={preview?.short_pct ?? null} />
-              <div className="preview-row" style={{ borderBottom: 0 }}>
+              <div className="preview-row last">
                 <span className="muted">Gross % of equity</span>
                 <span className="before">{fmtPct(status?.gross_pct)}</span>
                 <span className="arrow">→</span>
                 <span className="after">{preview ? fmtPct(preview.gross_pct) : '—'}</span>
               </div>
-              {!selected.length ? <div className="faint" style={{ fontSize: 12 }}>Select intents to see where the band lands.</div> : null}
+              {!selected.length ? <div className="faint text-sm">Select intents to see where the band lands.</div> : null}
             </div>
           </section>
           <section className="panel" aria-label="Keyboard shortcuts">

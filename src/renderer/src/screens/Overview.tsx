@@ -30,12 +30,7 @@ export function Overview() {
   const ltShort = positions.reduce((a, p) => a + (p.bucket === 'LT' && p.qty < 0 && p.tick !== null ? -p.qty * p.tick : 0), 0);
   const pendingNotional = pending.reduce((a, i) => a + notionalOf(i), 0);
   return (
-    <div
-      className="screen"
-      role="region"
-      aria-label="Overview"
-      style={{ gridTemplateRows: emptyBook ? 'auto auto minmax(240px, 1fr) auto' : 'auto minmax(300px, 1fr) auto', height: '100%' }}
-    >
+    <div className={`screen overview-screen${emptyBook ? ' with-empty-book' : ''}`} role="region" aria-label="Overview">
       {emptyBook ? <EmptyBook /> : null}
       <div className="ov-top">
         <section className="panel">
@@ -49,7 +44,7 @@ export function Overview() {
             <h2>Controller</h2>
             <span className={`pill ${bandClass(status?.status)}`}>{status?.status.replace('_', ' ') ?? DASH}</span>
             <div className="right">
-              <button type="button" className="btn sm" style={{ whiteSpace: 'nowrap' }} onClick={() => void actions.evaluate()} disabled={!status}>
+              <button type="button" className="btn sm nowrap" onClick={() => void actions.evaluate()} disabled={!status}>
                 Evaluate now
               </button>
             </div>
@@ -62,7 +57,7 @@ export function Overview() {
               </dd>
               <dt>Pending intents</dt>
               <dd>
-                <a href="#/approvals" style={{ color: 'inherit' }}>
+                <a href="#/approvals" className="plain-link">
                   {fmtInt(pending.length)}
                 </a>{' '}
                 <span className="muted">({fmtMoney(pendingNotional)})</span>
@@ -80,20 +75,20 @@ export function Overview() {
         </section>
       </div>
 
-      <section className="panel" aria-label="Band history" style={{ minHeight: 0 }}>
+      <section className="panel" aria-label="Band history">
         <div className="panel-head">
           <h2>Band history</h2>
           <div className="legend">
             <span>
-              <i style={{ background: '#3fb950' }} />
+              <i className="long" />
               LT long %
             </span>
             <span>
-              <i style={{ background: '#4c8dff' }} />
+              <i className="short" />
               LT short %
             </span>
             <span>
-              <i style={{ background: '#8b949e' }} />
+              <i className="gross" />
               Gross % of equity
             </span>
             <span className="faint">shaded: allowed bands</span>
@@ -109,7 +104,7 @@ export function Overview() {
             </div>
           </div>
         </div>
-        <div className="chart-wrap" style={{ flex: 1, minHeight: 0, height: 'auto' }}>
+        <div className="chart-wrap">
           <BandChart points={history} range={range} longRange={status?.long_pct_range ?? [60, 70]} shortRange={status?.short_pct_range ?? [30, 40]} tz={tz} />
         </div>
       </section>
@@ -119,18 +114,18 @@ export function Overview() {
           <h2>Recent cycles</h2>
           <span className="sub">the controller's log</span>
         </div>
-        <div className="panel-body" style={{ padding: 0 }}>
+        <div className="panel-body flush">
           <table className="log">
             <tbody>
               {cycles.slice(0, 5).map((c) => (
                 <tr key={c.id}>
-                  <td className="mono muted" style={{ width: 170 }}>
+                  <td className="mono muted col-time">
                     {fmtTime(c.at, tz)}
                   </td>
-                  <td style={{ width: 90 }}>
+                  <td className="col-mode">
                     <span className={`pill ${c.mode === 'NORMAL' ? 'ok' : c.mode === 'DERISK' ? 'warn' : 'bad'}`}>{c.mode}</span>
                   </td>
-                  <td style={{ width: 120 }}>
+                  <td className="col-status">
                     <span className={`pill ${bandClass(c.status)}`}>{c.status.replace('_', ' ')}</span>
                   </td>
                   <td>{c.message}</td>
@@ -138,7 +133,7 @@ export function Overview() {
               ))}
               {cycles.length === 0 ? (
                 <tr>
-                  <td className="muted" style={{ padding: 12 }}>
+                  <td className="muted empty-cell">
                     No cycles yet
                   </td>
                 </tr>

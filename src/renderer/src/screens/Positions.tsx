@@ -72,7 +72,7 @@ export function Positions() {
     [],
   );
   return (
-    <div className="screen fill" role="region" aria-label="Positions" style={{ gridTemplateRows: emptyBook ? 'auto auto 1fr' : 'auto 1fr', height: '100%' }}>
+    <div className={`screen fill positions-screen${emptyBook ? ' with-empty-book' : ''}`} role="region" aria-label="Positions">
       {emptyBook ? <EmptyBook /> : null}
       <div className="totals">
         <Stat label="LT long gross" value={fmtMoneyShort(ltLong)} />

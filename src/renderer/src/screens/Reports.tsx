@@ -68,7 +68,7 @@ export function Reports() {
   const day = date && status ? dayNote(date, status) : '';
 
   return (
-    <div className="screen" role="region" aria-label="Reports" style={{ gridTemplateRows: 'auto auto minmax(250px, 1fr) minmax(250px, 1fr)', height: '100%' }}>
+    <div className="screen reports-screen" role="region" aria-label="Reports">
       <div className="panel">
         <div className="panel-head">
           <h2>End-of-day report</h2>
@@ -122,7 +122,7 @@ export function Reports() {
         <Total label="Fills" value={fmtInt(t?.total_count_fills)} />
         <Total label="Net qty change" value={fmtSignedInt(t?.total_net_qty_change)} />
       </div>
-      <div className="split-h even" style={{ minHeight: 0 }}>
+      <div className="split-h even">
         <section className="panel" aria-label="By classification">
           <div className="panel-head">
             <h2>By classification</h2>
