@@ -1,6 +1,47 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin, ProxyOptions } from 'vite';
+
+/**
+ * The dev server (npm run dev) serves index.html as the console's hosts do: a fresh nonce per page load in its CSP, on
+ * every script tag (Vite's client and React's refresh preamble included) and where Vite's client and AG Grid read it
+ * for the styles they inject. The CSP itself stays as it ships, so a violation shows in development too.
+ */
+function devNonce(): Plugin {
+  return {
+    name: 'band-dev-nonce',
+    apply: 'serve',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        const nonce = randomBytes(18).toString('base64');
+        return html
+          .replaceAll('BANDNONCEPLACEHOLDER', nonce)
+          .replace(/<script(?![^>]*\bnonce=)/g, `<script nonce="${nonce}"`)
+          .replace('<head>', `<head>\n    <meta property="csp-nonce" nonce="${nonce}" />`);
+      },
+    },
+  };
+}
+
+/**
+ * /api/* to the browser host (bandctl web). The host refuses a foreign Origin (the dev page's): the proxy forwards its
+ * calls as the host's own page would make them; the token still travels with every call (header or query).
+ */
+function devApiProxy(target: string): ProxyOptions {
+  return {
+    target,
+    changeOrigin: true,
+    configure(proxy) {
+      proxy.on('proxyReq', (req) => {
+        req.removeHeader('origin');
+        req.removeHeader('referer');
+      });
+    },
+  };
+}
 
 // Entries by convention: src/main/index.ts, src/preload/index.ts, src/renderer/index.html.
 // Dependencies stay external to the main bundle (better-sqlite3 is native).
@@ -26,7 +67,9 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [react(), devNonce()],
+    // npm run dev (scripts/dev.mjs): the API and its push stream go to the browser host it started
+    server: process.env.BAND_DEV_API ? { proxy: { '/api': devApiProxy(process.env.BAND_DEV_API) } } : undefined,
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
