@@ -86,7 +86,7 @@ export const PUSH_EVENTS = {
 } as const;
 
 export type PushEvent = keyof typeof PUSH_EVENTS;
-export { SCREENS, type ScreenId } from './screens';
+export type { ScreenId } from './screens';
 export type PushPayload<E extends PushEvent> = z.output<(typeof PUSH_EVENTS)[E]>;
 
 export interface IpcError {

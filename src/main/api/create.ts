@@ -17,7 +17,7 @@ import { EventHub } from './events';
 import type { ConsoleServices } from './services';
 import { ledgerAccess } from './ledger';
 
-export interface CreateOptions {
+interface CreateOptions {
   /** better-sqlite3 addon built for Electron (env BAND_SQLITE_BINDING). */
   nativeBinding?: string;
   /** Where scheduled EOD reports go when the config says `output_dir: null` (default: reports/ beside the db). */

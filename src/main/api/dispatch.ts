@@ -29,13 +29,10 @@ export class ApiError extends Error {
   }
 }
 
-export interface DispatchOptions {
+interface DispatchOptions {
   /** Called with unexpected errors (stack traces stay in the main process, never go to the renderer). */
   onInternalError?: (channel: string, e: unknown) => void;
 }
-
-/** Payloads longer than this (JSON characters) are refused before parsing further. */
-export const MAX_PAYLOAD_CHARS = 1_000_000;
 
 export function fail(code: IpcError['code'], message: string): { ok: false; error: IpcError } {
   return { ok: false, error: { code, message } };

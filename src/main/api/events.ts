@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PushEvent, PushPayload } from '../../shared/contract';
 
-export type PushListener = <E extends PushEvent>(event: E, payload: PushPayload<E>, id: string) => void;
+type PushListener = <E extends PushEvent>(event: E, payload: PushPayload<E>, id: string) => void;
 
-export interface PushRecord {
+interface PushRecord {
   id: string;
   event: PushEvent;
   payload: unknown;

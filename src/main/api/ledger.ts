@@ -12,7 +12,7 @@ import { getState, setState, type Db } from '../services/store/db';
 import { compactLog } from '../services/ledger/log';
 import { tradingDateOf } from '../../shared/calendar';
 
-export interface LedgerAccess {
+interface LedgerAccess {
   positions(): PositionView[];
   quarantine(limit: number): QuarantinedEvent[];
   reportBundle(date: string): ReportBundle;
@@ -24,7 +24,7 @@ export interface LedgerAccess {
   stop(): Promise<void>;
 }
 
-export interface LedgerAccessOptions {
+interface LedgerAccessOptions {
   dbFile: string;
   /** Where EOD files go when the config says `output_dir: null`. */
   reportsDir: string;

@@ -7,7 +7,7 @@ export function orList(words: readonly string[]): string {
   return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
 }
 
-export interface CommandHelp {
+interface CommandHelp {
   /** option name (without --) → `ARG  what it does (default …)` */
   options: Record<string, string>;
   examples: string[];

@@ -13,7 +13,7 @@ import { LineValidator } from './validator';
 
 export { safeStringify, type Counts, type Part } from './apply';
 
-export interface RunOptions {
+interface RunOptions {
   /**
    * Parse + validate on this thread: pipelined (the next batch is validated there while the current one commits).
    * Omitted: runToEnd starts (and closes) its own when the backlog is at least `pipelineMin` lines; null: never.
@@ -30,7 +30,7 @@ export interface RunOptions {
 }
 
 /** Backlog from which runToEnd pays for a validator thread (its start-up is ~tens of ms; a batch of 20k ~60 ms). */
-export const PIPELINE_MIN = 20_000;
+const PIPELINE_MIN = 20_000;
 
 /** Consecutive log rows: their raw lines, their source(s), the seq of the last. */
 interface LogBatch {
@@ -54,7 +54,7 @@ interface Known {
   source: string;
 }
 
-export interface ConsumerOptions {
+interface ConsumerOptions {
   /** Account time zone for trading dates (config account.timezone). */
   timezone: string;
   /** Name of this consumer's position in event_log (default 'ledger'). */

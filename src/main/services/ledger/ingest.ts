@@ -15,7 +15,7 @@ import { LedgerConsumer, type Counts, type Part } from './consumer';
 import { checkLines, checkText, type Checked, type TextState } from './validate';
 import { LineValidator } from './validator';
 
-export interface IngestOptions {
+interface IngestOptions {
   timezone: string;
   /** Quarantine source of the refused lines (e.g. `file:day.jsonl`, `stdin`). */
   source: string;
@@ -45,9 +45,9 @@ export interface IngestStats {
  * symbols × 8 classifications is 3,800 upserts, whatever the chunk's length), so a bulk load wants long ones; the
  * write lock is held for one chunk's apply (a fraction of a second).
  */
-export const INGEST_CHUNK = 100_000;
+const INGEST_CHUNK = 100_000;
 /** Lines per validator batch (ingestLines; the thread starts on an input longer than this). */
-export const INGEST_PART = 10_000;
+const INGEST_PART = 10_000;
 /** ingestStream's transaction and validator batch, in bytes (about 100,000 and 5,000 lines of 200 bytes). */
 export const INGEST_CHUNK_BYTES = 20 << 20;
 export const INGEST_PART_BYTES = 1 << 20;

@@ -57,7 +57,7 @@ export function logEnd(db: Db): number {
   return (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM event_log').pluck().get() as number) ?? 0;
 }
 
-export interface CompactResult {
+interface CompactResult {
   /** event_log rows whose raw text was removed. */
   removed: number;
   /** Events older than this (epoch ms) and applied by every consumer were eligible. */

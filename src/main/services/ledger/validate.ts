@@ -9,7 +9,7 @@ import {
   type Side,
 } from '../../../shared/domain';
 
-export interface OrderEvent {
+interface OrderEvent {
   event_id: string;
   order_id: string;
   intent_id: string | null;
@@ -26,15 +26,15 @@ export interface OrderEvent {
   price_micro: number;
 }
 
-export type Validated = { ok: true; event: OrderEvent } | { ok: false; reason: string };
+type Validated = { ok: true; event: OrderEvent } | { ok: false; reason: string };
 
 const CLASS_SET: ReadonlySet<string> = new Set(CLASSIFICATIONS);
 const SIDE_OF: Readonly<Record<string, Side>> = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, sideOf(c)]));
 const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 /** Largest whole quantity one fill may carry. */
-export const MAX_FILL_QTY = 1_000_000_000;
+const MAX_FILL_QTY = 1_000_000_000;
 /** Largest notional of one fill in micro-USD ($10 billion): keeps every daily sum inside SQLite's 64-bit INTEGER. */
-export const MAX_FILL_NOTIONAL_MICRO = 10_000_000_000n * 1_000_000n;
+const MAX_FILL_NOTIONAL_MICRO = 10_000_000_000n * 1_000_000n;
 const MAX_ID_LEN = 256;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // 1970-01-01 .. 9999-12-31
@@ -171,7 +171,7 @@ function parsePriceMicro(v: unknown): number | null {
   return Number.isSafeInteger(m) && m > 0 ? m : null;
 }
 
-export function validateObject(o: unknown): Validated {
+function validateObject(o: unknown): Validated {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     return { ok: false, reason: `event: must be a JSON object, got ${Array.isArray(o) ? 'an array' : show(o)}` };
   }
@@ -267,7 +267,7 @@ export const REJECTED = 0;
 /** The first line of the batch with its event_id (to apply unless an earlier batch applied it). */
 export const FIRST = 1;
 /** A valid line whose event_id an earlier line of the same batch has: a duplicate. */
-export const REPEAT = 2;
+const REPEAT = 2;
 
 const CLS_INDEX: ReadonlyMap<string, number> = new Map(CLASSIFICATIONS.map((c, i) => [c, i]));
 const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, i]));

@@ -8,7 +8,7 @@ import { openDb } from '../store/db';
 import { checkIntegrity, type IntegrityResult } from '../store/integrity';
 import { LedgerConsumer, type Counts } from './consumer';
 
-export interface LedgerWorkerOptions {
+interface LedgerWorkerOptions {
   timezone: string;
   /** Poll interval in ms (default 200). */
   pollMs?: number;
