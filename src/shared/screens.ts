@@ -1,5 +1,5 @@
 // The console's screens: ONE list, in menu and key order. A module of its own, free of zod and React, so the main
-// process (the View menu) and the renderer (nav, keys, routing, refresh) read the same rows.
+// process (the View menu, app:navigate) and the renderer (nav, keys, routing, refresh) read the same rows.
 //
 // Adding a screen is a row here and its component, src/renderer/src/screens/<component>.tsx exporting a function
 // of that name (the renderer finds it by that name: src/renderer/src/screens/registry.ts).
@@ -37,9 +37,6 @@ export type ScreenId = (typeof SCREEN_REGISTRY)[number]['id'];
 
 /** The screen ids, in menu and key order. */
 export const SCREENS: readonly ScreenId[] = SCREEN_REGISTRY.map((s) => s.id);
-
-/** Each screen's label (the View menu's items). */
-export const SCREEN_LABELS = Object.fromEntries(SCREEN_REGISTRY.map((s) => [s.id, s.label])) as Record<ScreenId, string>;
 
 /** A screen's row. */
 export function screenRow(id: ScreenId): ScreenRow {

@@ -46,7 +46,7 @@ export const UNREACHABLE = 'the console host is unreachable';
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 30_000;
 
-export function httpApi(token: string, hooks: LinkHooks): BandApi {
+function httpApi(token: string, hooks: LinkHooks): BandApi {
   let source: EventSource | null = null;
   const handlers = new Map<string, Set<(p: unknown) => void>>();
   // The link is up while the push connection is open and the last request reached the host.
@@ -170,7 +170,7 @@ export async function call<C extends Channel>(api: BandApi, channel: C, input?: 
   return r.data;
 }
 
-export class ApiCallError extends Error {
+class ApiCallError extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -82,12 +82,6 @@ export function tzAbbrev(ms: number, timeZone: string): string {
   return p.find((x) => x.type === 'timeZoneName')?.value ?? timeZone;
 }
 
-export function shiftDate(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const dt = new Date(Date.UTC(y, m - 1, d + days));
-  return dt.toISOString().slice(0, 10);
-}
-
 export function humanClassification(c: string): string {
   return c.replace(/_/g, ' ');
 }

@@ -2,7 +2,7 @@
 // styles.css (./theme).
 import { AllCommunityModule, ModuleRegistry, colorSchemeDark, themeQuartz, type ValueFormatterParams } from 'ag-grid-community';
 import { cssVar } from './theme';
-import { fmtInt, fmtMoney, fmtPct, fmtPrice, fmtSignedInt, fmtSignedPct } from './format';
+import { fmtInt, fmtMoney, fmtPrice, fmtSignedInt, fmtSignedPct } from './format';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -36,7 +36,6 @@ export const intFmt = (p: F) => fmtInt(p.value as number);
 export const signedIntFmt = (p: F) => fmtSignedInt(p.value as number);
 export const moneyFmt = (p: F) => fmtMoney(p.value as number);
 export const priceFmt = (p: F) => fmtPrice(p.value as number);
-export const pctFmt = (p: F) => fmtPct(p.value as number, 2);
 export const signedPctFmt = (p: F) => fmtSignedPct(p.value as number);
 
 /** Red/green for signed money and PnL cells. */

@@ -6,7 +6,7 @@ function platform(): string {
   return nav.userAgentData?.platform || nav.platform || '';
 }
 
-export const IS_MAC = /mac|iphone|ipad|ipod/i.test(platform());
+const IS_MAC = /mac|iphone|ipad|ipod/i.test(platform());
 
 /** The modifier's name as the keys panel shows it. */
 export const MOD = IS_MAC ? '⌘' : 'Ctrl';

@@ -7,7 +7,7 @@ import { prefKeys, readPref, writePref } from './prefs';
 const PREFIX = 'band.grid.';
 const live = new Map<string, Set<GridApi>>();
 
-export function layoutKey(id: string): string {
+function layoutKey(id: string): string {
   return `${PREFIX}${id}`;
 }
 
@@ -40,8 +40,4 @@ export function saveLayout(id: string, api: GridApi, source: string | undefined)
 export function resetLayouts(): void {
   for (const k of prefKeys(PREFIX)) writePref(k, null);
   for (const set of live.values()) for (const api of set) if (!api.isDestroyed()) api.resetColumnState();
-}
-
-export function hasSavedLayouts(): boolean {
-  return prefKeys(PREFIX).length > 0;
 }

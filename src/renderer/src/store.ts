@@ -6,8 +6,8 @@ import { engineActions } from './store/engine';
 import { linkActions } from './store/connect';
 import { viewActions } from './store/views';
 
-export { useConsole, toast, type ConsoleState, type Range, type Screen, type Toast } from './store/core';
-export { WORKING_STATUSES, notionalOf, previewFor } from './store/engine';
+export { useConsole, toast, type Range, type Screen } from './store/core';
+export { notionalOf, previewFor } from './store/engine';
 export { connect, currentScreen } from './store/connect';
 
 export const actions = { ...engineActions, ...viewActions, ...linkActions };

@@ -6,7 +6,7 @@ import type { ColumnEvent, GridPreDestroyedEvent, GridReadyEvent, SortChangedEve
 import { gridTheme, styleNonce } from '../grid';
 import { attachLayout, detachLayout, saveLayout } from '../layout';
 
-export const DEFAULT_COL_DEF = { sortable: true, resizable: true, suppressHeaderMenuButton: true };
+const DEFAULT_COL_DEF = { sortable: true, resizable: true, suppressHeaderMenuButton: true };
 
 type Props<T> = AgGridReactProps<T> & { layoutId: string };
 

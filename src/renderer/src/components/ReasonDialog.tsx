@@ -24,7 +24,7 @@ interface ReasonDialogProps {
   wide?: boolean;
 }
 
-export function ReasonDialog(p: ReasonDialogProps) {
+function ReasonDialog(p: ReasonDialogProps) {
   const [reason, setReason] = useState('');
   const dialogRef = useRef<HTMLDivElement>(null);
   const fieldRef = useRef<HTMLTextAreaElement>(null);

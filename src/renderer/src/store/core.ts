@@ -61,7 +61,7 @@ export interface ConsoleState {
 }
 
 export const RANGE_KEY = 'band.range';
-export const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
+const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
 /** The band history's range, as the trader last chose it; a month at first, so the first start shows its past. */
 function initialRange(): Range {
   const r = readPref(RANGE_KEY);

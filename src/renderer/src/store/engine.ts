@@ -9,7 +9,7 @@ import { api, get, guarded, sameIds, set, toast, type ConsoleState } from './cor
 import { viewActions } from './views';
 
 /** The intent statuses of an order at the broker. */
-export const WORKING_STATUSES: readonly IntentView['status'][] = ['APPROVED', 'WORKING'];
+const WORKING_STATUSES: readonly IntentView['status'][] = ['APPROVED', 'WORKING'];
 
 let workingSeq = 0;
 
