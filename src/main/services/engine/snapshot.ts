@@ -1,0 +1,114 @@
+// The book as one cycle, approval or status read sees it: config in force, calendar, valuation, band measure,
+// hard cap and mode (NORMAL / DERISK / HALTED); and the trading-day close every day order ends at.
+import {
+  accountCalendar,
+  closeTimeOf,
+  localTimeToEpoch,
+  previousTradingDay,
+  tradingDateOf,
+  type Calendar,
+} from '../../../shared/calendar';
+import type { BandStatus, EngineMode } from '../../../shared/domain';
+import type { RiskConfig } from '../config/schema';
+import { capMicro, measureBand, type BandMeasure, type BookPosition } from '../bands/math';
+import { valueBook, type StalePrice } from '../bands/valuation';
+import type { ConfigStateLike } from './config';
+import type { EngineContext } from './context';
+import { getStateFast as getState } from './stmt';
+
+export interface HaltInfo {
+  at: number;
+  actor: string;
+  reason: string;
+}
+
+interface Snapshot {
+  state: ConfigStateLike;
+  cfg: RiskConfig;
+  /** A config is in force (the file's, or the last valid one while the file is invalid): approvals may run. */
+  usable: boolean;
+  cal: Calendar;
+  positions: BookPosition[];
+  /** Truth ticks (micro-USD): candidates, limit prices, an increase's cap check. */
+  ticks: Map<string, number>;
+  /** The price each exposure figure uses: fresh tick, else old tick, else average cost. */
+  prices: Map<string, number>;
+  stale: StalePrice[];
+  measure: BandMeasure;
+  cap: bigint;
+  mode: EngineMode;
+  halt: HaltInfo | null;
+  controllerOn: boolean;
+}
+
+export const HALT_KEY = 'engine.halted';
+export const MODE_KEY = 'engine.mode';
+
+export const pct1 = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)}%`);
+
+export function haltInfo(ctx: EngineContext): HaltInfo | null {
+  const s = getState(ctx.db, HALT_KEY);
+  if (!s) return null;
+  try {
+    return JSON.parse(s) as HaltInfo;
+  } catch {
+    return { at: 0, actor: 'unknown', reason: s };
+  }
+}
+
+export function snapshot(ctx: EngineContext, now: number): Snapshot {
+  const state = ctx.config();
+  const cfg = ctx.book.effectiveConfig();
+  const cal: Calendar = accountCalendar(ctx.zone, cfg.account);
+  const positions = ctx.book.positions();
+  // Stale: a tick from before the previous trading day, or none at all (valued at average cost).
+  const freshFrom = localTimeToEpoch(previousTradingDay(tradingDateOf(now, ctx.zone), cal), '00:00', ctx.zone);
+  const v = valueBook(positions, ctx.book.tickInfo(), freshFrom);
+  const measure = measureBand(positions, v.prices, cfg.account.equity);
+  const cap = capMicro(cfg.account.equity, cfg.global.hard_cap_gross_pct);
+  const halt = haltInfo(ctx);
+  const mode: EngineMode = halt ? 'HALTED' : measure.globalGrossMicro > cap ? 'DERISK' : 'NORMAL';
+  const controllerOn = state.valid && state.config !== null && cfg.buckets.LT.band_drift.enabled;
+  return {
+    state,
+    cfg,
+    usable: state.config !== null,
+    cal,
+    positions,
+    ticks: v.ticks,
+    prices: v.prices,
+    stale: v.stale,
+    measure,
+    cap,
+    mode,
+    halt,
+    controllerOn,
+  };
+}
+
+/** Epoch ms of the close of a trading date (an early close included): approved orders are DAY orders. */
+export function closeOf(ctx: EngineContext, tradingDate: string): number {
+  return localTimeToEpoch(tradingDate, closeTime(ctx, tradingDate), ctx.zone);
+}
+
+/** HH:MM of the close of a trading date in the account zone. */
+export function closeTime(ctx: EngineContext, tradingDate: string): string {
+  const cfg = ctx.book.effectiveConfig();
+  return closeTimeOf(tradingDate, accountCalendar(ctx.zone, cfg.account), cfg.account.market_close);
+}
+
+export function bandStatus(s: Snapshot, violated: boolean, days: number): BandStatus {
+  if (s.mode !== 'NORMAL' || !s.controllerOn) return 'SUSPENDED';
+  if (s.measure.long_pct === null) return 'NO_EXPOSURE';
+  if (!violated) return 'IN_BAND';
+  return days <= s.cfg.buckets.LT.band_drift.tolerance_days ? 'WATCH' : 'CORRECTING';
+}
+
+export function suspendedWhy(s: Snapshot): string {
+  if (s.mode === 'HALTED') return `HALTED by ${s.halt?.actor ?? '?'}${s.halt?.reason ? ` (${s.halt.reason})` : ''}`;
+  if (s.mode === 'DERISK') {
+    return `DERISK: gross ${pct1(s.measure.gross_pct)} > hard cap ${s.cfg.global.hard_cap_gross_pct.toFixed(1)}%`;
+  }
+  if (!s.state.valid || s.state.config === null) return `config invalid: ${s.state.messages.join('; ') || 'no valid config'}`;
+  return 'controller disabled (buckets.LT.band_drift.enabled: false)';
+}
