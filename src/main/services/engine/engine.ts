@@ -41,12 +41,9 @@ import { IntentStore } from './store';
 import { CycleTimer } from './timer';
 import { bandHistory, cycles, listIntents, preview } from './views';
 
-export type { ConfigStateLike } from './config';
-export type { EngineEvents } from './context';
-export type { ApplyTicksResult } from './cycle';
-export { evaluateJson, type EvaluateIntent, type EvaluateResult } from './evaluate';
+export { evaluateJson, type EvaluateResult } from './evaluate';
 
-export interface EngineOptions {
+interface EngineOptions {
   db: Db;
   config: () => ConfigStateLike;
   prices?: PriceSource;
@@ -60,7 +57,8 @@ export interface EngineOptions {
   timezone?: string;
 }
 
-export function osUser(): string {
+/** The default actor of manual actions: the OS user (callers that record a person pass services/os-user's). */
+function osUser(): string {
   try {
     return userInfo().username || 'user';
   } catch {

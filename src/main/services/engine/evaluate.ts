@@ -16,7 +16,7 @@ import { getStateFast as getState, setStateFast as setState } from './stmt';
 import type { IntentRecord } from './store';
 
 /** One created intent as `bandctl evaluate --json` prints it (SPEC §10). */
-export interface EvaluateIntent {
+interface EvaluateIntent {
   id: string;
   symbol: string;
   classification: IntentRecord['classification'];
