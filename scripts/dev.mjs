@@ -82,11 +82,16 @@ say(`renderer dev server with hot reload (Vite, HMR on ws://127.0.0.1:${port}/)`
 console.log(`\n  Console (dev): ${url}\n`);
 say('edit src/renderer: the page updates in place; changes to src/main need a restart (Ctrl+C, npm run dev)');
 
+/** Both down: the host closes its database cleanly (given up to 10 s) while the dev server closes. */
 async function stop() {
   if (stopping) return;
   stopping = true;
+  const hostGone = new Promise((done) => {
+    if (host.exitCode !== null || host.signalCode !== null) done();
+    else host.once('exit', done);
+  });
   host.kill('SIGTERM');
-  await server.close();
+  await Promise.all([server.close(), Promise.race([hostGone, new Promise((done) => setTimeout(done, 10_000))])]);
   process.exit(0);
 }
 process.on('SIGINT', () => void stop());
