@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { hostCsp as electronCsp, withNonce } from '../../shared/csp';
 import { MIN_SIZE } from './window-state';
 
-export const APP_SCHEME = 'app';
+const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://band`;
 
 

@@ -138,7 +138,7 @@ export async function backupNow(
 }
 
 /** Deletes all but the newest `keep` backups of dbFile; returns the deleted paths. */
-export function pruneBackups(dbFile: string, keep = KEEP_BACKUPS): string[] {
+function pruneBackups(dbFile: string, keep = KEEP_BACKUPS): string[] {
   const old = listBackups(dbFile).slice(Math.max(1, keep));
   for (const b of old) rmSync(b.file, { force: true });
   return old.map((b) => b.file);

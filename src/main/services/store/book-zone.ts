@@ -6,7 +6,7 @@ import { DEFAULT_TIMEZONE } from '../../../shared/calendar';
 import { getStateFast as getState, setStateFast as setState } from '../engine/stmt';
 import { StoreError, type Db } from './db';
 
-export const BOOK_ZONE_KEY = 'account.timezone';
+const BOOK_ZONE_KEY = 'account.timezone';
 
 /** The zone stored in the book, or null for a book that has none yet. */
 export function storedZone(db: Db): string | null {

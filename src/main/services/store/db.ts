@@ -133,7 +133,7 @@ function assertNotNewer(db: Db, migrations: readonly Migration[]): void {
 }
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied now. */
-export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
+function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

@@ -36,7 +36,7 @@ export function checkIntegrity(file: string, opts: { full?: boolean; nativeBindi
 }
 
 /** The folder of session markers beside a database file. */
-export function sessionsDir(file: string): string {
+function sessionsDir(file: string): string {
   return `${file}-sessions`;
 }
 

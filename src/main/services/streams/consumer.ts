@@ -43,7 +43,6 @@ export {
   StreamResetError,
   type ApplyCounts,
   type ConsumerCounts,
-  type DeadLetter,
   type LedgerSink,
   type StreamConsumerOptions,
 } from './consumer-core';

@@ -33,17 +33,3 @@ export function decodeEntry(fields: readonly string[] | null): DecodedEntry {
   return o;
 }
 
-/** The event as stream fields, for producers (tests, bench, the paper broker bridge): one JSON field `event`. */
-export function encodeJsonEntry(event: Record<string, unknown>): string[] {
-  return ['event', JSON.stringify(event)];
-}
-
-/** The event as flat stream fields (values as strings; null/undefined left out). */
-export function encodeFlatEntry(event: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(event)) {
-    if (v === null || v === undefined) continue;
-    out.push(k, typeof v === 'string' ? v : JSON.stringify(v));
-  }
-  return out;
-}

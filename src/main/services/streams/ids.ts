@@ -26,8 +26,3 @@ export function compareIds(a: string, b: string): number {
   return cmpDec(a.slice(0, i), b.slice(0, j)) || cmpDec(a.slice(i + 1), b.slice(j + 1));
 }
 
-export function isAfter(a: string, b: string | null): boolean {
-  return b === null || compareIds(a, b) > 0;
-}
-
-export const sortIds = <T extends { id: string }>(xs: T[]): T[] => xs.sort((a, b) => compareIds(a.id, b.id));

@@ -10,12 +10,12 @@ import type { StreamStatus } from '../../../shared/types';
 import { orderIdFor, type Broker, type CancelRequest, type OrderRequest } from '../execution/broker';
 import type { Db } from '../store/db';
 import { backoffMs, connectRedis } from './connection';
-import { DEFAULT_PUBLISH_MAXLEN, IDEM_TTL_S, idemKey, xaddOnce } from './publish';
+import { DEFAULT_PUBLISH_MAXLEN, idemKey, xaddOnce } from './publish';
 
-export { IDEM_TTL_S, idemKey };
+export { idemKey };
 
 /** The fields of one published order (flat, all strings). */
-export function orderFields(o: OrderRequest, orderId: string, now: number): string[] {
+function orderFields(o: OrderRequest, orderId: string, now: number): string[] {
   const f = [
     'idempotency_key', o.intentId,
     'intent_id', o.intentId,
@@ -32,7 +32,7 @@ export function orderFields(o: OrderRequest, orderId: string, now: number): stri
 }
 
 /** The engine's kill switch, as stored (app_state engine.halted: non-empty while HALTED). */
-export function isHalted(db: Db): boolean {
+function isHalted(db: Db): boolean {
   const v = db.prepare("SELECT value FROM app_state WHERE key = 'engine.halted'").pluck().get() as string | undefined;
   return !!v;
 }
@@ -68,7 +68,7 @@ export function enqueueOrders(db: Db, stream: string, orders: readonly OrderRequ
 }
 
 /** Cancel requests for orders already published (or queued): `action: cancel` entries on the intents stream. */
-export function enqueueCancels(db: Db, stream: string, orders: readonly CancelRequest[], now: number, reason: string): number {
+function enqueueCancels(db: Db, stream: string, orders: readonly CancelRequest[], now: number, reason: string): number {
   const ins = db.prepare(
     `INSERT INTO stream_outbox (stream, idem_key, payload, created_at, kind) VALUES (?, ?, ?, ?, 'cancel')
      ON CONFLICT (stream, idem_key) DO NOTHING`,

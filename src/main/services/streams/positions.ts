@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { getState, setState, type Db } from '../store/db';
 
-export const GROUP_KEY = 'streams.group';
+const GROUP_KEY = 'streams.group';
 
 /** The database's own consumer group id (`band-<uuid>`), created and stored at first use. */
 export function databaseGroup(db: Db): string {

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 
 /** How long Redis remembers a published key (s): a re-publish within this window is a no-op. */
-export const IDEM_TTL_S = 7 * 24 * 3600;
+const IDEM_TTL_S = 7 * 24 * 3600;
 
 /** Default `MAXLEN ~` of what the bridge publishes (config streams.publish_maxlen). */
 export const DEFAULT_PUBLISH_MAXLEN = 100_000;

@@ -39,7 +39,7 @@ export function deadStreamOf(c: Pick<StreamsConfig, 'dead_stream' | 'orders_stre
   return c.dead_stream ?? `${ordersStream}.dead`;
 }
 
-export const STREAMS_OFF: StreamStatus = { state: 'off', detail: 'no Redis configured: paper broker, local prices' };
+const STREAMS_OFF: StreamStatus = { state: 'off', detail: 'no Redis configured: paper broker, local prices' };
 
 export class StreamsService {
   readonly broker: RedisBroker | null = null;
