@@ -49,7 +49,7 @@ const INGEST_CHUNK = 100_000;
 /** Lines per validator batch (ingestLines; the thread starts on an input longer than this). */
 const INGEST_PART = 10_000;
 /** ingestStream's transaction and validator batch, in bytes (about 100,000 and 5,000 lines of 200 bytes). */
-export const INGEST_CHUNK_BYTES = 20 << 20;
+const INGEST_CHUNK_BYTES = 20 << 20;
 export const INGEST_PART_BYTES = 1 << 20;
 
 /** A batch read and not applied yet: lines, or a piece of bytes that ends at a line end (or the input's end). */

@@ -252,7 +252,7 @@ function validateObject(o: unknown): Validated {
 }
 
 /** Parses one raw JSON line and validates it. */
-export function validateRaw(raw: string): Validated {
+function validateRaw(raw: string): Validated {
   let o: unknown;
   try {
     o = JSON.parse(raw);
@@ -361,7 +361,7 @@ const LINE_END = /\r\n|\n|\r/;
  * The non-blank lines of a piece of UTF-8 text that ends at a line end (or at the end of the input): line ends as
  * node:readline's (\n, \r\n, a lone \r), a byte order mark dropped from the input's first line, blank lines skipped.
  */
-export function textLines(text: string, state: TextState): string[] {
+function textLines(text: string, state: TextState): string[] {
   const parts = text.split(LINE_END);
   if (parts[parts.length - 1] === '') parts.pop(); // the text ended with a line end
   const out: string[] = [];
