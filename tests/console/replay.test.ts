@@ -1,18 +1,19 @@
 // Never silently stale (issue 12): every push event has an id; a browser that lost its SSE connection and comes
 // back with Last-Event-ID gets the events it missed, in order, or one app:resync when they cannot be given.
 import { request, type IncomingMessage } from 'node:http';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/main/api/create';
 import { EventHub } from '../../src/main/api/events';
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
-import { bandctl } from '../spine/helpers';
 import { createHandlers } from '../../src/main/api/handlers';
 import { startHost, type Host } from '../../src/main/host/server';
 import { correctingFixture, type Fixture } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { SHIPPED_CONFIG } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 let fx: Fixture;
 let host: Host;
@@ -120,10 +121,10 @@ describe('push events carry ids and are replayed after a reconnect', () => {
 
 describe('intents proposed by another process', () => {
   it('reach the console as intents:new, once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'band-other-'));
+    const { dir } = tempDir('band-other-');
     const dbFile = join(dir, 'band.db');
     const cfg = join(dir, 'risk_rules.yaml');
-    copyFileSync(join(__dirname, '../../resources/config/risk_rules.yaml'), cfg);
+    copyFileSync(SHIPPED_CONFIG, cfg);
     const db = openDb(dbFile);
     loadDemoBook(db, Date.parse('2024-01-16T14:00:00Z'), { history: false });
     db.close();

@@ -1,16 +1,14 @@
 // `bandctl serve` and `bandctl web` as real subprocesses: the first stdout line, the token, usage errors, clean
 // shutdown, and a fill ingested by another process reaching the console as a push event.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from './helpers';
+import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
-const TSX = join(REPO, 'node_modules/.bin/tsx');
-const BANDCTL = join(REPO, 'src/main/cli/bandctl.ts');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
@@ -47,7 +45,7 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'band-serve-'));
+  dir = tempDir('band-serve-').dir;
   const renderer = join(dir, 'renderer');
   mkdirSync(renderer);
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Band Console</title>');

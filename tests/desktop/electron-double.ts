@@ -283,7 +283,7 @@ export class BrowserWindowDouble extends EventEmitter {
   }
 }
 
-export class NotificationDouble extends EventEmitter {
+class NotificationDouble extends EventEmitter {
   static isSupported(): boolean {
     return true;
   }

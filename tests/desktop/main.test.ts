@@ -1,17 +1,18 @@
 // The Electron main process and preload, booted in Node against a test double of `electron`: the built bundles
 // (out/main/index.js, out/preload/index.js of a project copy), with real services on a real SQLite file in a
 // temporary data folder, the real renderer files behind app://, and the real bandctl as the reference for exports.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, PUSH_EVENTS } from '../../src/shared/contract';
-import { bandctl } from '../spine/helpers';
 import { buildProject, requireWithElectron, until } from './boot';
 import { createElectronDouble, createPreloadDouble, type DisplayDouble, type ElectronDouble } from './electron-double';
 import { projectCopy, REPO, type ProjectCopy } from './project';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 const APP_URL = 'app://band/index.html';
 const PRIMARY: DisplayDouble = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 }, workArea: { x: 0, y: 0, width: 1920, height: 1040 } };
@@ -51,14 +52,10 @@ afterEach(async () => {
   delete process.env.BAND_USER_DATA;
 });
 
-function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 /** Boots the main bundle; resolves once the window has loaded the console (or the app quit, or an error box). */
 async function boot(o: { dir?: string; isPackaged?: boolean; displays?: DisplayDouble[]; prepare?: (d: ElectronDouble) => void } = {}): Promise<Booted> {
-  const dir = o.dir ?? tempDir('band-userdata-');
-  const downloads = tempDir('band-downloads-');
+  const dir = o.dir ?? tempDir('band-userdata-').dir;
+  const downloads = tempDir('band-downloads-').dir;
   const d = createElectronDouble({ userData: join(tmpdir(), 'not-used'), downloads, version, isPackaged: o.isPackaged, displays: o.displays });
   process.env.BAND_USER_DATA = dir;
   delete process.env.BAND_EXPORT_DIR;
@@ -229,7 +226,7 @@ describe('main process (built bundle, electron double)', () => {
   it("exports write to the save dialog's path, byte-equal to bandctl report; a cancelled dialog writes nothing", async () => {
     const { d, dir, downloads } = await boot();
     const date = tradingDateNow();
-    const target = join(tempDir('band-export-'), 'chosen name.csv');
+    const target = join(tempDir('band-export-').dir, 'chosen name.csv');
     d.answers.save.push({ canceled: false, filePath: target });
     const r = await invoke(d, 'reports:export', { date, format: 'csv' });
     expect(r.ok).toBe(true);
@@ -247,7 +244,7 @@ describe('main process (built bundle, electron double)', () => {
     expect(readdirSync(downloads)).toEqual(before);
 
     // File ▸ Export report…: today's report, in the format of the extension chosen in the dialog.
-    const viaMenu = join(tempDir('band-export-'), 'today.json');
+    const viaMenu = join(tempDir('band-export-').dir, 'today.json');
     d.answers.save.push({ canceled: false, filePath: viaMenu });
     d.menuItem('export-report')!.click!();
     await until(() => existsSync(viaMenu), 'the menu export to be written');
@@ -293,7 +290,7 @@ describe('main process (built bundle, electron double)', () => {
   });
 
   it('packaged: no Reload or DevTools, and the native addon and resources come from resourcesPath', async () => {
-    const res = tempDir('band-resources-');
+    const res = tempDir('band-resources-').dir;
     mkdirSync(join(res, 'resources/config'), { recursive: true });
     mkdirSync(join(res, 'native'));
     copyFileSync(join(REPO, 'resources/config/risk_rules.yaml'), join(res, 'resources/config/risk_rules.yaml'));
@@ -319,7 +316,7 @@ describe('main process (built bundle, electron double)', () => {
   });
 
   it.skipIf(!isTradingDayNow())('new intents raise a notification; clicking it opens the approval queue', async () => {
-    const dir = tempDir('band-userdata-');
+    const dir = tempDir('band-userdata-').dir;
     // The demo book is out of band (LT long ≈ 77%); with no tolerance the first cycle proposes intents.
     writeFileSync(join(dir, 'risk_rules.yaml'), readFileSync(join(REPO, 'resources/config/risk_rules.yaml'), 'utf8').replace('tolerance_days: 2', 'tolerance_days: 0'));
     const { d } = await boot({ dir });
@@ -336,7 +333,7 @@ describe('main process (built bundle, electron double)', () => {
 
   it('a damaged database shows the restore dialog; Restore restores the backup and relaunches, Quit leaves it', async () => {
     const make = () => {
-      const dir = tempDir('band-userdata-');
+      const dir = tempDir('band-userdata-').dir;
       const db = join(dir, 'band.db');
       expect(bandctl(['init', '--db', db, '--demo']).code).toBe(0);
       const b = bandctl(['backup', '--db', db]);
@@ -385,7 +382,7 @@ describe('main process (built bundle, electron double)', () => {
   });
 
   it('remembers the window place and restores it onto a display that still exists', async () => {
-    const dir = tempDir('band-userdata-');
+    const dir = tempDir('band-userdata-').dir;
     const first = await boot({ dir, displays: [PRIMARY, SECOND] });
     const w1 = mainWindow(first.d);
     // Default: 1440×900 centred on the primary display's work area.

@@ -13,14 +13,14 @@ import yazl from 'yazl';
 export const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 /** Electron's fuse wire as it ships (@electron/fuses' order): RunAsNode on, cookie encryption off, NODE_OPTIONS on,
  * inspect on, asar integrity off, only-from-asar off, V8 snapshot off, file protocol privileges on. */
-export const SHIPPED_FUSES = '10110001';
+const SHIPPED_FUSES = '10110001';
 
 /**
  * The fake Electron: records argv, cwd and the environment it was started with into $BAND_FAKE_ELECTRON_RECORD
  * and exits with $BAND_FAKE_ELECTRON_EXIT (0 by default). The fuse wire sits in a trailing comment, so the script
  * stays valid JavaScript after the fuses are flipped.
  */
-export function fakeElectronScript(): Buffer {
+function fakeElectronScript(): Buffer {
   const js = [
     '#!/usr/bin/env node',
     "const fs = require('node:fs');",
@@ -53,7 +53,7 @@ export function prebuildTarball(file: string, content: Buffer): Promise<Buffer> 
   return collect(pack.pipe(createGzip()));
 }
 
-export function sha256(b: Buffer): string {
+function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 

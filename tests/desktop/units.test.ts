@@ -1,12 +1,12 @@
 // The desktop shell's plain parts: the rotated log file and where the window opens.
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWindowState, placeWindow, saveWindowState } from '../../src/main/electron/window-state';
 import { RotatingLog } from '../../src/main/services/log/rotating';
+import { tempDir } from '../support/tmp';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'band-unit-'));
+const dir = () => tempDir('band-unit-').dir;
 
 describe('RotatingLog', () => {
   it('appends one line per entry, stacks indented, with time and level', () => {

@@ -4,21 +4,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bandctl, type Cli } from './cli';
-import { tempDir } from './helpers';
+import { bandctl, bandctlOk } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
-let cli: Cli;
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
-  cli = bandctl();
   tmp = tempDir('engine-cli-');
 });
 afterAll(() => {
-  cli.cleanup();
   tmp.cleanup();
 });
 
-const ok = (args: string[], input?: string): string => cli.ok(args, input);
+const ok = (args: string[], input?: string): string => bandctlOk(args, input);
 
 function yaml(name: string, lines: string[]): string {
   const f = join(tmp.dir, name);
@@ -58,19 +55,19 @@ describe('bandctl engine commands', () => {
     const db = join(tmp.dir, 'bad.sqlite');
     ok(['init', '--db', db, '--demo', '--no-history']);
     const bad = yaml('bad.yaml', ['buckets:', '  LT:', '    band_drift:', '      tolerance_days: -1']);
-    let r = cli.run(['evaluate', '--db', db, '--config', bad]);
+    let r = bandctl(['evaluate', '--db', db, '--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`bandctl: config ${bad} is invalid: buckets.LT.band_drift.tolerance_days (line 4): must not be negative\n`);
-    r = cli.run(['prices', '--db', db, '-'], 'symbol,price\nAAPL,191\nMSFT,-3\n');
+    r = bandctl(['prices', '--db', db, '-'], 'symbol,price\nAAPL,191\nMSFT,-3\n');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("bandctl: -: line 3: price '-3' of MSFT must be a number > 0\n");
-    r = cli.run(['evaluate', '--db', db, '--as-of', 'yesterday']);
+    r = bandctl(['evaluate', '--db', db, '--as-of', 'yesterday']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^bandctl: --as-of 'yesterday' must be ISO-8601/);
-    r = cli.run(['evaluate', '--db', join(tmp.dir, 'missing.sqlite')]);
+    r = bandctl(['evaluate', '--db', join(tmp.dir, 'missing.sqlite')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not exist; create it with: bandctl init/);
-    r = cli.run(['intents', '--db', db, '--status', 'DONE']);
+    r = bandctl(['intents', '--db', db, '--status', 'DONE']);
     expect(r.code).toBe(2);
     const d = new Database(db, { readonly: true });
     expect(d.prepare("SELECT price_micro FROM ticks WHERE symbol = 'AAPL'").pluck().get()).toBe(190_000_000);

@@ -7,7 +7,9 @@ import { DEMO_BOOK, loadDemoBook } from '../../src/main/services/demo';
 import { Engine } from '../../src/main/services/engine/engine';
 import { reportBundle } from '../../src/main/services/reports';
 import type { Db } from '../../src/main/services/store/db';
-import { fixedConfig, makeConfig, newDb, tempDir } from './helpers';
+import { newDb } from './helpers';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 const NYC = accountCalendar('America/New_York', { holidays: [] });
 const at = (iso: string) => Date.parse(iso);

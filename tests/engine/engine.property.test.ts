@@ -7,7 +7,9 @@ import { appendEvents } from '../../src/main/services/ledger/log';
 import { Engine } from '../../src/main/services/engine/engine';
 import { capMicro } from '../../src/main/services/bands/math';
 import type { Db } from '../../src/main/services/store/db';
-import { fixedConfig, makeConfig, newDb, setBook, tempDir, type P } from './helpers';
+import { newDb, setBook, type P } from './helpers';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 const tmp = tempDir('engine-prop-');
 afterAll(() => tmp.cleanup());

@@ -7,9 +7,11 @@ import { RandomWalkSimulator } from '../../src/main/services/prices/simulator';
 import { parseTicksCsv, TickCsvError } from '../../src/main/services/prices/csv';
 import { lttb } from '../../src/shared/lttb';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { fixedConfig, makeConfig, newDb, setBook, tempDir, type P } from './helpers';
+import { newDb, setBook, type P } from './helpers';
 import { join } from 'node:path';
 import type { RiskConfig } from '../../src/main/services/config/schema';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 // 2024-01: Thu 11, Fri 12, Sat 13, Sun 14, Mon 15 (MLK, configured holiday), Tue 16, Wed 17.
 const at = (day: number, hh = 10, mm = 0) => Date.UTC(2024, 0, day, hh + 5, mm);

@@ -26,7 +26,9 @@ import { Engine } from '../../src/main/services/engine/engine';
 import { capMicro } from '../../src/main/services/bands/math';
 import type { RiskConfig } from '../../src/main/services/config/schema';
 import type { Db } from '../../src/main/services/store/db';
-import { fixedConfig, makeConfig, newDb, setBook, tempDir, type P } from './helpers';
+import { newDb, setBook, type P } from './helpers';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 const tmp = tempDir('engine-life-');
 afterAll(() => tmp.cleanup());

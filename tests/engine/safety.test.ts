@@ -9,7 +9,9 @@ import { appendEvents } from '../../src/main/services/ledger/log';
 import { RedisBroker } from '../../src/main/services/streams/outbox';
 import { StoreError, type Db } from '../../src/main/services/store/db';
 import type { RiskConfig } from '../../src/main/services/config/schema';
-import { fixedConfig, makeConfig, newDb, setBook, tempDir, type P } from './helpers';
+import { newDb, setBook, type P } from './helpers';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 let tmp: ReturnType<typeof tempDir>;
 let db: Db;

@@ -5,16 +5,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bandctl, type Cli } from './cli';
-import { tempDir } from './helpers';
+import { bandctl, bandctlOk } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
-let cli: Cli;
 let tmp: ReturnType<typeof tempDir>;
 let DB: string;
 let CFG: string;
 
 beforeAll(() => {
-  cli = bandctl();
   tmp = tempDir('engine-scn-');
   DB = join(tmp.dir, 'book.sqlite');
   CFG = join(tmp.dir, 'risk_rules.yaml');
@@ -24,11 +22,10 @@ beforeAll(() => {
   );
 });
 afterAll(() => {
-  cli.cleanup();
   tmp.cleanup();
 });
 
-const ok = (args: string[], input?: string): string => cli.ok(args, input);
+const ok = (args: string[], input?: string): string => bandctlOk(args, input);
 
 interface EvalJson {
   mode: string;
@@ -89,7 +86,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     expect(ok(['approve', '--db', DB, ...at, id.MSFT])).toMatch(new RegExp(`^${id.MSFT}: WORKING - approved; order o-\\S+ working at paper\\n$`));
     expect(ok(['approve', '--db', DB, ...at, id.MSFT])).toContain('already WORKING; no second order sent');
     expect(ok(['reject', '--db', DB, ...at, '--reason', 'too early', id.AAPL])).toContain('REJECTED');
-    const refused = cli.run(['approve', '--db', DB, ...at, id.AAPL, id.NVDA, 'i-nope']);
+    const refused = bandctl(['approve', '--db', DB, ...at, id.AAPL, id.NVDA, 'i-nope']);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toContain(`${id.NVDA}: WORKING`); // the batch applies to each independently
     expect(refused.stderr).toBe(`bandctl: ${id.AAPL}: intent ${id.AAPL} is REJECTED; cannot approve\nbandctl: i-nope: no intent i-nope\n`);
@@ -118,7 +115,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     const wed = evaluate('2024-01-17T10:00:00-05:00');
     expect(wed).toMatchObject({ status: 'CORRECTING', days_in_violation: 4 });
     expect(intents('EXPIRED', '2024-01-17T10:00:30-05:00').map((i) => i.symbol).sort()).toEqual(['BRK.B', 'JPM']);
-    const exp = cli.run(['approve', '--db', DB, '--as-of', '2024-01-17T10:01:00-05:00', id.JPM]);
+    const exp = bandctl(['approve', '--db', DB, '--as-of', '2024-01-17T10:01:00-05:00', id.JPM]);
     expect(exp.code).toBe(2);
     expect(exp.stderr).toBe(`bandctl: ${id.JPM}: intent ${id.JPM} is EXPIRED (its trading day 2024-01-16 ended); cannot approve\n`);
     // MSFT has filled, AAPL was rejected, NVDA's day order ended: all three are candidates again
@@ -131,7 +128,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     // the kill switch: nothing proposed, no order sent, until resume
     expect(JSON.parse(ok(['halt', '--db', DB, '--as-of', '2024-01-17T10:04:00-05:00', '--reason', 'desk review']))).toEqual({ mode: 'HALTED' });
     expect(evaluate('2024-01-17T10:05:00-05:00')).toMatchObject({ mode: 'HALTED', status: 'SUSPENDED', intents: [] });
-    const h = cli.run(['approve', '--db', DB, '--as-of', '2024-01-17T10:06:00-05:00', wed.intents[0].id]);
+    const h = bandctl(['approve', '--db', DB, '--as-of', '2024-01-17T10:06:00-05:00', wed.intents[0].id]);
     expect(h.code).toBe(2);
     expect(h.stderr).toContain('engine is HALTED: no order is sent');
     expect(JSON.parse(ok(['resume', '--db', DB, '--as-of', '2024-01-17T10:06:30-05:00']))).toEqual({ mode: 'NORMAL' });

@@ -9,7 +9,8 @@ import { appendEvents } from '../../src/main/services/ledger/log';
 import { importPositions, listPositions } from '../../src/main/services/ledger/positions';
 import { reportCsv, reportJson, reportText, writeDueReports } from '../../src/main/services/reports';
 import { openDb } from '../../src/main/services/store/db';
-import { fill, tempDir } from './helpers';
+import { fill } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const TZ = 'America/New_York';
 const j = (o: Record<string, unknown>) => JSON.stringify(o);

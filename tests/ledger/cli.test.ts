@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/main/services/store/db';
 import { jsonText, reportBundle, reportCsv } from '../../src/main/services/reports';
-import { bandctl, ROOT, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 const FIX = join(ROOT, 'tests', 'fixtures', 'ledger');
 const fixture = (name: string) => readFileSync(join(FIX, name), 'utf8');

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { openDb } from '../../src/main/services/store/db';
-import { bandctl, ROOT, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 const EVENTS = join(ROOT, 'tests', 'fixtures', 'ledger', 'events_2024-01-15.jsonl');
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { newDb } from '../engine/helpers';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const ev = (id: string, type = 'FILL') =>
   JSON.stringify({

@@ -1,19 +1,4 @@
-// Shared test helpers for the ledger tests (temp databases, event builders).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-export const ROOT = join(__dirname, '..', '..');
-export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-export const BANDCTL = join(ROOT, 'src', 'main', 'cli', 'bandctl.ts');
-export const TSX_CJS = require.resolve('tsx/cjs', { paths: [ROOT] });
-export const BANDCTL_BIN = join(ROOT, 'bin', 'bandctl.cjs');
-
-export function tempDir(prefix = 'ledger-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
+// Event builders for the ledger tests.
 export const SIDE: Record<string, 'BUY' | 'SELL'> = {
   LT_LONG_INCREASE: 'BUY',
   LT_LONG_DECREASE: 'SELL',
@@ -46,24 +31,4 @@ export function fill(
     fill_price: price,
     ...extra,
   };
-}
-
-import { spawnSync } from 'node:child_process';
-
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI as a subprocess. */
-export function bandctl(args: string[], input?: string): Run {
-  // bin/bandctl.cjs: the built CLI when it is as new as the sources (npm test builds it), else the sources via tsx
-  const r = spawnSync(process.execPath, [BANDCTL_BIN, ...args], {
-    cwd: ROOT,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { openDb } from '../../src/main/services/store/db';
-import { bandctl, tempDir } from '../reliability/helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 const fill = (id: string, symbol: string, qty: number, price: number) =>
   JSON.stringify({
@@ -16,7 +17,7 @@ const fill = (id: string, symbol: string, qty: number, price: number) =>
 
 describe('bandctl ingest counts', () => {
   it("counts only the file's lines; another producer's unapplied events are applied first, uncounted", () => {
-    const dir = tempDir('band-ingest-counts-');
+    const { dir } = tempDir('band-ingest-counts-');
     const db = join(dir, 'book.db');
     expect(bandctl(['init', '--db', db]).code).toBe(0);
     const w = openDb(db);

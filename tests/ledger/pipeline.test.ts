@@ -11,7 +11,8 @@ import { appendEvents } from '../../src/main/services/ledger/log';
 import { parseTs } from '../../src/main/services/ledger/validate';
 import { LineValidator } from '../../src/main/services/ledger/validator';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { SIDE, tempDir } from './helpers';
+import { SIDE } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const TZ = 'America/New_York';
 const CLASSES = Object.keys(SIDE);

@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/main/services/store/db';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { reportBundle } from '../../src/main/services/reports';
-import { bandctl, BANDCTL, ROOT, SIDE, tempDir, TSX_CJS } from './helpers';
+import { SIDE } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { BANDCTL_TS as BANDCTL, ROOT, TSX_CJS } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 // long enough for three of the CLI's transactions (INGEST_CHUNK_BYTES, 20 MiB: about 105,000 of these lines each)
 const N = 300_000;

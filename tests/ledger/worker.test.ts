@@ -5,7 +5,8 @@ import { openDb } from '../../src/main/services/store/db';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { startLedgerWorker, type AppliedMessage } from '../../src/main/services/ledger/worker';
 import { reportJson } from '../../src/main/services/reports';
-import { fill, tempDir } from './helpers';
+import { fill } from './helpers';
+import { tempDir } from '../support/tmp';
 
 describe('ledger worker', () => {
   const t = tempDir('ledger-worker-');

@@ -20,7 +20,8 @@ import {
 } from '../../src/main/services/store/backup';
 import { openDb, StoreError } from '../../src/main/services/store/db';
 import { buildGoodDatabase, runCorruptionSuite } from '../../soak/corruption';
-import { bandctl, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 function book(file: string): unknown {
   const db = new Database(file, { readonly: true });
@@ -42,7 +43,7 @@ function openError(file: string): StoreError {
 
 describe('daily backup', () => {
   it('backs up with the online backup API into backups/ beside the db, a verified single file', async () => {
-    const file = join(tempDir(), 'book.db');
+    const file = join(tempDir().dir, 'book.db');
     buildGoodDatabase(file, 200);
     const db = openDb(file);
     try {
@@ -58,7 +59,7 @@ describe('daily backup', () => {
   });
 
   it(`keeps the newest ${KEEP_BACKUPS}, is due once a day, and runs on its own timer`, async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     buildGoodDatabase(file, 10);
     const db = openDb(file);
@@ -95,7 +96,7 @@ describe('daily backup', () => {
   });
 
   it('a backup taken while another connection writes is a consistent snapshot', async () => {
-    const file = join(tempDir(), 'busy.db');
+    const file = join(tempDir().dir, 'busy.db');
     buildGoodDatabase(file, 40_000); // hundreds of pages: the backup takes several steps
     const db = openDb(file);
     const writer = openDb(file);
@@ -135,7 +136,7 @@ describe('daily backup', () => {
 
 describe('corruption handling', () => {
   it('truncated and scribbled-over copies: a clear message with the offer, and restore brings the book back', async () => {
-    const r = await runCorruptionSuite({ dir: tempDir(), randomScribbles: 12, seed: 42 });
+    const r = await runCorruptionSuite({ dir: tempDir().dir, randomScribbles: 12, seed: 42 });
     expect(r.violations).toEqual([]);
     expect(r.cases).toBe(28);
     expect(r.restored).toBe(r.cases);
@@ -154,7 +155,7 @@ describe('corruption handling', () => {
   });
 
   it('describeCorruption: one line naming the file, the damage and the restore command; without a backup it says so', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'my book.db');
     buildGoodDatabase(file, 100);
     truncateSync(file, 4096 * 3);
@@ -177,7 +178,7 @@ describe('corruption handling', () => {
   });
 
   it('bandctl backup / restore (the real CLI): restore replaces a damaged file, keeps it aside, and refuses a bad backup', () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     expect(bandctl(['init', '--db', file, '--demo']).code).toBe(0);
     const before = book(file);
@@ -219,7 +220,7 @@ describe('corruption handling', () => {
   });
 
   it('restore moves the old WAL aside with the damaged file instead of replaying it over the backup', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'wal.db');
     buildGoodDatabase(file, 50);
     const db = openDb(file);

@@ -3,11 +3,11 @@
 // cap holds.
 import { describe, expect, it } from 'vitest';
 import { runEngineSoak } from '../../soak/engine';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/tmp';
 
 describe('engine soak (short)', () => {
   it('three simulated days, both books: no violation, and the run really trades', async () => {
-    const r = await runEngineSoak({ dir: tempDir(), days: 3, seed: 7 });
+    const r = await runEngineSoak({ dir: tempDir().dir, days: 3, seed: 7 });
     expect(r.violations).toEqual([]);
     expect(r.counts.cycles).toBe(2 * 3 * 40);
     expect(r.counts.intents).toBeGreaterThan(5);

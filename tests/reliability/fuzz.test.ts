@@ -7,7 +7,8 @@ import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { openDb } from '../../src/main/services/store/db';
 import { checkFuzz, generateLines, mutationCount, runFuzz } from '../../soak/fuzz';
-import { bandctl, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 const FILL = {
   event_id: 'e-1',
@@ -23,7 +24,7 @@ const FILL = {
 
 describe('ingest fuzzer', () => {
   it('5,000 mutations into the ingest path: no crash, all accounted for, positions equal the recomputation', () => {
-    const db = openDb(join(tempDir(), 'fuzz.db'));
+    const db = openDb(join(tempDir().dir, 'fuzz.db'));
     try {
       const lines = generateLines(5_000, 20261125, { objects: true });
       expect(mutationCount(lines)).toBeGreaterThanOrEqual(5_000);
@@ -41,7 +42,7 @@ describe('ingest fuzzer', () => {
   });
 
   it('the checker is not blind: a fill applied behind its back is caught', () => {
-    const db = openDb(join(tempDir(), 'fuzz-blind.db'));
+    const db = openDb(join(tempDir().dir, 'fuzz-blind.db'));
     try {
       // (lone-surrogate ids left out: this test is about the checker, not that ledger case)
       const lines = generateLines(300, 7).filter((l) => typeof l.payload !== 'string' || !/\\ud[89a-f]/i.test(l.payload));
@@ -56,7 +57,7 @@ describe('ingest fuzzer', () => {
   });
 
   it('a redelivered fill whose event_id holds a lone surrogate is not applied twice', () => {
-    const db = openDb(join(tempDir(), 'surrogate.db'));
+    const db = openDb(join(tempDir().dir, 'surrogate.db'));
     try {
       const c = new LedgerConsumer(db, { timezone: 'America/New_York' });
       const line = JSON.stringify({ ...FILL, event_id: '\ud800e-1' });
@@ -79,7 +80,7 @@ describe('ingest fuzzer', () => {
   });
 
   it('an event object that cannot be serialized is quarantined with its content, never thrown', () => {
-    const db = openDb(join(tempDir(), 'objects.db'));
+    const db = openDb(join(tempDir().dir, 'objects.db'));
     try {
       const c = new LedgerConsumer(db, { timezone: 'America/New_York' });
       const circular: Record<string, unknown> = { ...FILL, event_id: 'e-circ', fill_qty: -1 };
@@ -96,7 +97,7 @@ describe('ingest fuzzer', () => {
   });
 
   it('bandctl ingest (the real CLI) on a fuzzed JSONL file: same guarantees', () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'cli.db');
     const lines = generateLines(2_000, 99, { fileSafe: true }).filter((l) => typeof l.payload === 'string' && l.payload.trim() !== '');
     const jsonl = join(dir, 'fuzz.jsonl');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 const require_ = createRequire(join(ROOT, 'package.json'));
 const CONFIG = join(ROOT, 'electron-builder.yml');
@@ -72,7 +73,7 @@ describe('packaging', () => {
     const hook = (await import(pathToFileURL(join(ROOT, config.afterPack)).href)) as {
       default: (ctx: unknown) => Promise<void>;
     };
-    const out = tempDir();
+    const { dir: out } = tempDir();
     mkdirSync(join(out, 'resources/native'), { recursive: true });
     mkdirSync(join(out, 'resources/resources/config'), { recursive: true });
     const ctx = {
@@ -101,9 +102,9 @@ describe('packaging', () => {
 
   it('the afterPack hook refuses a main bundle that does not load the packed better-sqlite3 build', async () => {
     const hook = (await import(pathToFileURL(join(ROOT, config.afterPack)).href)) as { default: (ctx: unknown) => Promise<void> };
-    const project = tempDir();
+    const { dir: project } = tempDir();
     mkdirSync(join(project, 'out/main'), { recursive: true });
-    const out = tempDir();
+    const { dir: out } = tempDir();
     mkdirSync(join(out, 'resources/native'), { recursive: true });
     mkdirSync(join(out, 'resources/resources/config'), { recursive: true });
     writeFileSync(join(out, 'resources/native/better_sqlite3.node'), 'x');
@@ -122,7 +123,7 @@ describe('packaging', () => {
   });
 
   it('`node scripts/dist.mjs` with ELECTRON_OVERRIDE_DIST_PATH naming an empty folder: one clear line on stderr, exit 1', () => {
-    const empty = tempDir();
+    const { dir: empty } = tempDir();
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/dist.mjs')], {
       cwd: ROOT,
       encoding: 'utf8',

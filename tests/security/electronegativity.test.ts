@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from '../reliability/helpers';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 const CLI = join(ROOT, 'node_modules/@doyensec/electronegativity/dist/index.js');
 const ELECTRON_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
@@ -32,7 +33,7 @@ interface Sarif {
 }
 
 function scan(input: string): Promise<{ findings: Finding[]; output: string }> {
-  const out = join(tempDir('band-eng-'), 'result.sarif');
+  const out = join(tempDir('band-eng-').dir, 'result.sarif');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, '-i', input, '-o', out, '-r', '-e', ELECTRON_VERSION], { cwd: ROOT });
     let output = '';
@@ -71,7 +72,7 @@ function show(f: Finding): string {
 describe('Electronegativity', () => {
   it('finds nothing in src/', async () => {
     // The canary (a window with every bad setting) runs beside it: it proves the scan and the CSV reading work.
-    const canaryDir = tempDir('band-eng-canary-');
+    const { dir: canaryDir } = tempDir('band-eng-canary-');
     mkdirSync(join(canaryDir, 'src'), { recursive: true });
     writeFileSync(
       join(canaryDir, 'src/main.ts'),

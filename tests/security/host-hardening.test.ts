@@ -20,10 +20,10 @@ import type { HandlerMap } from '../../src/main/api/dispatch';
 import { cookieValue, HOST_LIMITS, isJsonContentType, parseTarget, readCookie, startHost, type Host, type HostOptions } from '../../src/main/host/server';
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
-import { correctingFixture, REPO, type Fixture } from '../console/helpers';
+import { correctingFixture, type Fixture } from '../console/helpers';
+import { BANDCTL_BIN as BANDCTL, ROOT as REPO } from '../support/paths';
 
 const TOKEN = 'hardening-token-0123456789abcdef';
-const BANDCTL = join(REPO, 'bin/bandctl.cjs');
 
 let fx: Fixture;
 let rendererDir: string;

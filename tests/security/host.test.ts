@@ -24,7 +24,8 @@ import { APPROVAL_RATE_LIMIT, RATE_LIMITED_CHANNELS, TokenBuckets } from '../../
 import { allowedHostHeaders, isLoopback, MAX_BODY_BYTES, startHost, tokenMatches, type Host, type HostOptions } from '../../src/main/host/server';
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
-import { correctingFixture, REPO, type Fixture } from '../console/helpers';
+import { correctingFixture, type Fixture } from '../console/helpers';
+import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX } from '../support/paths';
 
 // Pass-through spy on the real timingSafeEqual, so the test sees what tokenMatches compares.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -32,8 +33,6 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
 
-const TSX = join(REPO, 'node_modules/.bin/tsx');
-const BANDCTL = join(REPO, 'src/main/cli/bandctl.ts');
 const TOKEN = 'sec-token-0123456789abcdefABCDEF';
 
 let fx: Fixture;

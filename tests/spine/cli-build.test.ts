@@ -13,7 +13,8 @@ import { commands as report } from '../../src/main/cli/commands/report';
 import { commands as store } from '../../src/main/cli/commands/store';
 import { commands as streams } from '../../src/main/cli/commands/streams';
 import { HELP } from '../../src/main/cli/help';
-import { ROOT, tempDir } from './helpers';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 // the modules as the router lists them (its loaders use CommonJS require, as the built CLI and tsx do)
 const MODULES = [core, ledger, report, streams, engine, consoleCmds, store];
@@ -62,7 +63,7 @@ describe('the built bandctl', () => {
   });
 
   it('runs the services, threads included (an ingest long enough to start its validator thread)', () => {
-    const dir = tempDir('band-cli-');
+    const { dir } = tempDir('band-cli-');
     const db = join(dir, 'b.db');
     expect(run(built, ['init', '--db', db]).status).toBe(0);
     const lines = Array.from({ length: 45_000 }, (_, i) =>
@@ -78,7 +79,7 @@ describe('the built bandctl', () => {
   it("serve: its threads run from the one file (ledger worker, background check) and SIGTERM ends it", async () => {
     // Found by a CI run: in the one-file build a thread's entry module was never loaded (commands load lazily), so
     // the background check never answered and serve, waiting for it at shutdown, ignored SIGTERM.
-    const dir = tempDir('band-cli-serve-');
+    const { dir } = tempDir('band-cli-serve-');
     const db = join(dir, 'b.db');
     mkdirSync(join(dir, 'renderer'));
     writeFileSync(join(dir, 'renderer/index.html'), '<!doctype html><title>Band Console</title>');
@@ -104,7 +105,7 @@ describe('the built bandctl', () => {
 
   it('bin/bandctl.cjs runs the build when it is as new as the sources, else the sources through tsx', () => {
     // a project copy with a build older than its sources
-    const proj = tempDir('band-bin-');
+    const { dir: proj } = tempDir('band-bin-');
     mkdirSync(join(proj, 'bin'));
     mkdirSync(join(proj, 'out/cli'), { recursive: true });
     mkdirSync(join(proj, 'src/main'), { recursive: true });

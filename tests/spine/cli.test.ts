@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_BOOK } from '../../src/main/services/demo';
-import { bandctl, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 describe('bandctl spine', () => {
   it('--help lists the commands and exits 0', () => {
@@ -20,7 +21,7 @@ describe('bandctl spine', () => {
     const r = bandctl(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("bandctl: unknown command 'frobnicate'; see bandctl --help\n");
-    const r2 = bandctl(['init', '--db', join(tempDir(), 'x.db'), '--bogus']);
+    const r2 = bandctl(['init', '--db', join(tempDir().dir, 'x.db'), '--bogus']);
     expect(r2.code).toBe(2);
     expect(r2.stderr.trim().split('\n')).toHaveLength(1);
     expect(r2.stderr).toMatch(/--bogus/);
@@ -30,7 +31,7 @@ describe('bandctl spine', () => {
   });
 
   it('init --demo creates a migrated database with the demo book; running it again is harmless', () => {
-    const file = join(tempDir(), 'demo.db');
+    const file = join(tempDir().dir, 'demo.db');
     const first = bandctl(['init', '--db', file, '--demo']);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ demo_loaded: true });

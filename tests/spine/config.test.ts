@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, formatConfigError, loadConfigText } from '../../src/main/services/config/load';
 import { ConfigWatcher } from '../../src/main/services/config/watcher';
-import { bandctl, ROOT, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
+import { SHIPPED_CONFIG } from '../support/config';
 
-const DEFAULT_FILE = join(ROOT, 'resources/config/risk_rules.yaml');
+const DEFAULT_FILE = SHIPPED_CONFIG;
 
 function errorsOf(yaml: string): string[] {
   const r = loadConfigText(yaml);
@@ -129,7 +131,7 @@ describe('risk_rules.yaml validation (SPEC §3)', () => {
 
 describe('ConfigWatcher', () => {
   it('applies a valid edit, suspends on a bad one until it is fixed', () => {
-    const file = join(tempDir(), 'risk_rules.yaml');
+    const file = join(tempDir().dir, 'risk_rules.yaml');
     writeFileSync(file, ltBand('      tolerance_days: 2\n'));
     const w = new ConfigWatcher(file);
     expect(w.current().valid).toBe(true);
@@ -152,7 +154,7 @@ describe('ConfigWatcher', () => {
   });
 
   it('a missing file is an invalid config with a clear message', () => {
-    const w = new ConfigWatcher(join(tempDir(), 'nope.yaml'));
+    const w = new ConfigWatcher(join(tempDir().dir, 'nope.yaml'));
     expect(w.current().valid).toBe(false);
     expect(w.current().messages[0]).toMatch(/cannot read config \(ENOENT\)/);
   });
@@ -160,7 +162,7 @@ describe('ConfigWatcher', () => {
 
 describe('bandctl check-config', () => {
   it('prints the effective config with defaults as JSON', () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'r.yaml');
     writeFileSync(file, 'engine:\n  cycle_seconds: 30\n');
     const r = bandctl(['check-config', file]);
@@ -171,7 +173,7 @@ describe('bandctl check-config', () => {
   });
 
   it('exits 2 with the path and line of a typo on stderr', () => {
-    const file = join(tempDir(), 'typo.yaml');
+    const file = join(tempDir().dir, 'typo.yaml');
     writeFileSync(file, ltBand('      tolerance_days: 2\n      max_intents_per_cylce: 3\n'));
     const r = bandctl(['check-config', file]);
     expect(r.code).toBe(2);

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createServices } from '../../src/main/api/create';
 import { openDb, openInfo, StoreError } from '../../src/main/services/store/db';
 import { buildGoodDatabase } from '../../soak/corruption';
-import { bandctl, ROOT, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { ROOT } from '../support/paths';
+import { tempDir } from '../support/tmp';
+import { SHIPPED_CONFIG } from '../support/config';
 
 /** Damage deep inside the file (a b-tree page of positions), which the cheap checks at open do not read. */
 function damageDeep(file: string): void {
@@ -33,7 +36,7 @@ function crashWhileOpen(file: string): Promise<void> {
 
 describe('integrity checks where they pay', () => {
   it('a clean open does not read the whole file; after a crash the next open checks it and refuses the damage', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     buildGoodDatabase(file, 3_000);
     damageDeep(file);
@@ -58,7 +61,7 @@ describe('integrity checks where they pay', () => {
   });
 
   it('after a crash on a good book: the check runs once, passes, and says so', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     buildGoodDatabase(file, 100);
     await crashWhileOpen(file);
@@ -72,7 +75,7 @@ describe('integrity checks where they pay', () => {
   });
 
   it('bandctl check: ok with exit 0; damage with exit 2, one line and the restore offer', () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     buildGoodDatabase(file, 3_000);
     const good = bandctl(['check', '--db', file, '--json']);
@@ -89,7 +92,7 @@ describe('integrity checks where they pay', () => {
   });
 
   it('the console checks in the background after it starts: the result in its status and its log', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const file = join(dir, 'book.db');
     buildGoodDatabase(file, 100);
     // pages the console does not read to start: quarantined events, written last, so at the end of the file
@@ -102,7 +105,7 @@ describe('integrity checks where they pay', () => {
     db.close();
     damageDeep(file);
     const lines: string[] = [];
-    const cfg = join(ROOT, 'resources/config/risk_rules.yaml');
+    const cfg = SHIPPED_CONFIG;
     const s = await createServices(file, cfg, { cycles: false, prices: 'static', watchMs: 0, ledgerWorkerFile: null, backups: false, integrityCheck: 50, log: (l) => lines.push(l) });
     try {
       expect(s.engine.status().integrity.state).toBe('pending');

@@ -1,6 +1,6 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers';
+import { ROOT } from '../support/paths';
 
 // The layering is enforced by the lint config, not by habit: these fixtures must fail (or pass) `npm run lint`.
 const eslint = new ESLint({ cwd: ROOT });

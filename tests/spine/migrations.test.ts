@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/main/services/store/migrations';
 import { appliedVersions, latestVersion, openDb, StoreError } from '../../src/main/services/store/db';
-import { bandctl, tempDir } from './helpers';
+import { bandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 describe('store migrations', () => {
   it('migrates a fresh file to the latest version with WAL and foreign keys', () => {
-    const file = join(tempDir(), 'fresh.db');
+    const file = join(tempDir().dir, 'fresh.db');
     const db = openDb(file);
     expect(appliedVersions(db)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -25,7 +26,7 @@ describe('store migrations', () => {
   });
 
   it('upgrades an older database in place and keeps its data', () => {
-    const file = join(tempDir(), 'old.db');
+    const file = join(tempDir().dir, 'old.db');
     const old = openDb(file, { migrations: MIGRATIONS.slice(0, 1) });
     expect(appliedVersions(old)).toEqual([1]);
     old.prepare("INSERT INTO positions VALUES ('LT','AAPL',100,15000000000,0,0)").run();
@@ -37,7 +38,7 @@ describe('store migrations', () => {
   });
 
   it('reopening an up-to-date database applies nothing', () => {
-    const file = join(tempDir(), 'again.db');
+    const file = join(tempDir().dir, 'again.db');
     openDb(file).close();
     const raw = new Database(file);
     const before = raw.prepare('SELECT version, applied_at FROM schema_migrations').all();
@@ -49,7 +50,7 @@ describe('store migrations', () => {
   });
 
   it('refuses a database written by a newer version, with a clear message', () => {
-    const file = join(tempDir(), 'newer.db');
+    const file = join(tempDir().dir, 'newer.db');
     openDb(file).close();
     const raw = new Database(file);
     raw.prepare("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')").run();
@@ -63,7 +64,7 @@ describe('store migrations', () => {
   });
 
   it('a failing migration leaves the database at the previous version', () => {
-    const file = join(tempDir(), 'fail.db');
+    const file = join(tempDir().dir, 'fail.db');
     const bad = [...MIGRATIONS, { version: 500, name: 'broken', up: 'CREATE TABLE t (x); INSERT INTO nope VALUES (1);' }];
     expect(() => openDb(file, { migrations: bad })).toThrow(/migration 500 \(broken\) failed/);
     const db = openDb(file);
@@ -74,7 +75,7 @@ describe('store migrations', () => {
 
   it('says clearly when the file is not a database', async () => {
     const { writeFileSync } = await import('node:fs');
-    const file = join(tempDir(), 'garbage.db');
+    const file = join(tempDir().dir, 'garbage.db');
     writeFileSync(file, 'this is not a database file at all, just text'.repeat(200));
     expect(() => openDb(file)).toThrow(/not a Band Console database|corrupt|not a database/);
   });
@@ -83,7 +84,7 @@ describe('store migrations', () => {
 describe('a truncated database', () => {
   it('is refused with the restore offer instead of being opened as a new, empty book', async () => {
     const { truncateSync, rmSync } = await import('node:fs');
-    const file = join(tempDir(), 'book.db');
+    const file = join(tempDir().dir, 'book.db');
     expect(bandctl(['init', '--db', file, '--demo']).code).toBe(0);
     expect(bandctl(['backup', '--db', file]).code).toBe(0);
     truncateSync(file, 50);

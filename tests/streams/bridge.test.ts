@@ -14,11 +14,14 @@ import { openConsoleStreams, StreamsService } from '../../src/main/services/stre
 import { Engine } from '../../src/main/services/engine/engine';
 import { RedisTickSource } from '../../src/main/services/streams/ticks';
 import type { StreamStatus } from '../../src/shared/types';
-import { admin, bandctl, CutProxy, fieldsOf, makeEvents, REDIS_URL, snapshot, reference, tempDir, uniqueStream, until, xaddAll, TZ } from './helpers';
+import { admin, CutProxy, fieldsOf, makeEvents, REDIS_URL, snapshot, reference, uniqueStream, xaddAll, TZ } from './helpers';
+import { spawnBandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
+import { until } from '../support/wait';
 
 let r: Redis;
 const keys: string[] = [];
-const dir = tempDir();
+const { dir } = tempDir();
 
 beforeAll(() => {
   r = admin();
@@ -140,7 +143,7 @@ describe('bandctl consume input', () => {
       [['consume', '--db', file, '--redis', REDIS_URL, '--until-idle', 'soon'], /--until-idle must be a whole number/],
       [['consume', '--db', file, '--redis', REDIS_URL, '--stream', 'bad stream'], /--stream must be/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => bandctl(args).done));
+    const runs = await Promise.all(cases.map(([args]) => spawnBandctl(args).done));
     runs.forEach((res, i) => {
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(cases[i][1]);

@@ -4,10 +4,12 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { admin, bandctl, REDIS_URL, tempDir, uniqueStream } from './helpers';
+import { admin, REDIS_URL, uniqueStream } from './helpers';
+import { spawnBandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
 
 const run = async (args: string[]) => {
-  const r = bandctl(args);
+  const r = spawnBandctl(args);
   const out = await r.done;
   if (out.code !== 0) throw new Error(`bandctl ${args[0]} exited ${out.code}: ${out.stderr}`);
   return out.stdout;
@@ -25,7 +27,7 @@ describe('approve through the Redis outbox', () => {
   });
 
   it('queues the approval in SQLite and publishes it once', async () => {
-    const dir = tempDir();
+    const { dir } = tempDir();
     const db = join(dir, 'book.db');
     const cfg = join(dir, 'risk_rules.yaml');
     writeFileSync(cfg, `streams:\n  redis_url: ${REDIS_URL}\n  intents_stream: ${intents}\n  orders_stream: ${orders}\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, formatConfigError, loadConfigText } from '../../src/main/services/config/load';
 import { deadStreamOf } from '../../src/main/services/streams/service';
-import { ROOT } from './helpers';
+import { ROOT } from '../support/paths';
 
 function errorsOf(yaml: string): string[] {
   const r = loadConfigText(yaml);

@@ -7,27 +7,14 @@ import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { openDb, type Db } from '../../src/main/services/store/db';
 import { StreamConsumer, StreamResetError } from '../../src/main/services/streams/consumer';
 import { databaseGroup, positionKey, readPosition } from '../../src/main/services/streams/positions';
-import {
-  admin,
-  CutProxy,
-  fieldsOf,
-  fillCount,
-  makeEvents,
-  REDIS_URL,
-  reference,
-  sleep,
-  snapshot,
-  tempDir,
-  TZ,
-  uniqueStream,
-  until,
-  xaddAll,
-} from './helpers';
+import { admin, CutProxy, fieldsOf, fillCount, makeEvents, REDIS_URL, reference, snapshot, TZ, uniqueStream, xaddAll } from './helpers';
+import { tempDir } from '../support/tmp';
+import { sleep, until } from '../support/wait';
 
 let r: Redis;
 const keys: string[] = [];
 const dbs: Db[] = [];
-const dir = tempDir();
+const { dir } = tempDir();
 
 function stream(tag: string): string {
   const k = uniqueStream(tag);

@@ -6,23 +6,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/main/services/store/db';
 import { databaseGroup, positionKey, readPosition } from '../../src/main/services/streams/positions';
-import {
-  admin,
-  bandctl,
-  fieldsOf,
-  makeEvents,
-  REDIS_URL,
-  reference,
-  snapshot,
-  tempDir,
-  uniqueStream,
-  until,
-  xaddAll,
-} from './helpers';
+import { admin, fieldsOf, makeEvents, REDIS_URL, reference, snapshot, uniqueStream, xaddAll } from './helpers';
+import { spawnBandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
+import { until } from '../support/wait';
 
 let r: Redis;
 const keys: string[] = [];
-const dir = tempDir();
+const { dir } = tempDir();
 
 beforeAll(() => {
   r = admin();
@@ -48,12 +39,12 @@ describe.each([
     const events = makeEvents(1500, fault === 'before-ack' ? 21 : 22);
     await xaddAll(r, s, events.map(fieldsOf));
     const file = join(dir, `${fault}.db`);
-    const init = bandctl(['init', '--db', file]);
+    const init = spawnBandctl(['init', '--db', file]);
     expect((await init.done).code).toBe(0);
     const db = openDb(file);
     const group = databaseGroup(db);
 
-    const victim = bandctl(
+    const victim = spawnBandctl(
       ['consume', '--db', file, '--redis', REDIS_URL, '--stream', s, '--consumer', 'victim', '--count', '200'],
       { BAND_STREAMS_FAULT: fault },
     );
@@ -64,7 +55,7 @@ describe.each([
     expect(v.signal).toBe('SIGKILL');
     expect(readPosition(db, positionKey(REDIS_URL, s)).entries).toBe(fault === 'before-ack' ? 200 : 0);
 
-    const heir = bandctl([
+    const heir = spawnBandctl([
       'consume', '--db', file, '--redis', REDIS_URL, '--stream', s, '--consumer', 'heir',
       '--claim-idle', '300', '--until-idle', '1500',
     ]);
@@ -91,13 +82,13 @@ describe('two bandctl consume processes on one database', () => {
     keys.push(s);
     const events = makeEvents(2000, 23);
     const file = join(dir, 'two-procs.db');
-    expect((await bandctl(['init', '--db', file]).done).code).toBe(0);
+    expect((await spawnBandctl(['init', '--db', file]).done).code).toBe(0);
     const args = (name: string) => [
       'consume', '--db', file, '--redis', REDIS_URL, '--stream', s, '--consumer', name, '--count', '100',
       '--until-idle', '1500',
     ];
-    const p1 = bandctl(args('p1'));
-    const p2 = bandctl(args('p2'));
+    const p1 = spawnBandctl(args('p1'));
+    const p2 = spawnBandctl(args('p2'));
     await Promise.all([p1.waitStderr(/consumer p1/), p2.waitStderr(/consumer p2/)]);
     const db = openDb(file);
     const group = databaseGroup(db);

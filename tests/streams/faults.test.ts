@@ -14,28 +14,17 @@ import { listQuarantine } from '../../src/main/services/ledger/positions';
 import { openDb, type Db } from '../../src/main/services/store/db';
 import { entryText, FatalStreamError, StreamConsumer, StreamResetError } from '../../src/main/services/streams/consumer';
 import { databaseGroup, positionKey, readPosition } from '../../src/main/services/streams/positions';
-import {
-  bandctl,
-  fieldsObject,
-  fieldsOf,
-  makeEvents,
-  PoisonLedger,
-  reference,
-  sleep,
-  snapshot,
-  tempDir,
-  TZ,
-  uniqueStream,
-  until,
-  xaddAll,
-} from './helpers';
+import { fieldsObject, fieldsOf, makeEvents, PoisonLedger, reference, snapshot, TZ, uniqueStream, xaddAll } from './helpers';
 import { REDIS_SERVER_MISSING, redisServerBinary, RedisServer } from './redis-server';
+import { spawnBandctl } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
+import { sleep, until } from '../support/wait';
 
 const haveServer = redisServerBinary() !== null;
 const srv = haveServer ? new RedisServer() : null;
 let r: Redis;
 const dbs: Db[] = [];
-const dir = tempDir('band-faults-');
+const { dir } = tempDir('band-faults-');
 
 function open(name: string): Db {
   const db = openDb(join(dir, name));
@@ -188,13 +177,13 @@ describe.skipIf(!haveServer)(`Redis faults on a test-owned redis-server${haveSer
     expect(c.counts.entries).toBe(300);
     expect(await r.call('XINFO', ['GROUPS', s])).toEqual([]); // no group created behind the trader's back
 
-    const refused = await bandctl(['consume', '--db', file, '--redis', srv!.url, '--stream', s, '--until-idle', '300']).done;
+    const refused = await spawnBandctl(['consume', '--db', file, '--redis', srv!.url, '--stream', s, '--until-idle', '300']).done;
     expect(refused.code).toBe(1);
     const errors = refused.stderr.split('\n').filter((l) => l.startsWith('bandctl:'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/was reset: consumer group .* no longer exists/);
 
-    const accepted = await bandctl([
+    const accepted = await spawnBandctl([
       'consume', '--db', file, '--redis', srv!.url, '--stream', s, '--until-idle', '500', '--accept-reset',
     ]).done;
     expect(accepted.stderr).toMatch(/reset accepted/);

@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/main/services/engine/engine';
 import { OutboxPublisher, RedisBroker } from '../../src/main/services/streams/outbox';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { fixedConfig, makeConfig, setBook } from '../engine/helpers';
-import { admin, REDIS_URL, tempDir, uniqueStream } from './helpers';
+import { setBook } from '../engine/helpers';
+import { admin, REDIS_URL, uniqueStream } from './helpers';
+import { fixedConfig, makeConfig } from '../support/config';
+import { tempDir } from '../support/tmp';
 
 const NY10 = Date.parse('2024-01-10T15:00:00Z'); // 10:00 in New York
 const min = (m: number) => NY10 + m * 60_000;
@@ -26,7 +28,7 @@ afterEach(async () => {
 
 describe('HALT and the outbox (real Redis)', () => {
   it('holds orders while HALTED, sends cancels, and on resume publishes only what is still WORKING', async () => {
-    db = openDb(join(tempDir(), 'halt.db'));
+    db = openDb(join(tempDir().dir, 'halt.db'));
     const stream = uniqueStream('halt-intents');
     streams.push(stream);
     setBook(db, [

@@ -1,11 +1,9 @@
-// Shared bits of the streams tests: a real local Redis (a unique stream key per test, deleted after), real SQLite
-// files in temp dirs, the real bandctl as a subprocess, and a loopback TCP proxy whose connections can be cut.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Shared bits of the streams tests: a real local Redis (a unique stream key per test, deleted after), event streams
+// and their reference ledger, and a loopback TCP proxy whose connections can be cut (temp dirs, bandctl and waiting:
+// tests/support).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CLASSIFICATIONS, sideOf } from '../../src/shared/domain';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
@@ -13,14 +11,8 @@ import { reportCsv, reportJson } from '../../src/main/services/reports';
 import { openDb, type Db } from '../../src/main/services/store/db';
 import { mulberry32 } from '../../src/main/services/prices/simulator';
 
-export const ROOT = resolve(__dirname, '../..');
 export const REDIS_URL = process.env.BAND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BANDCTL = join(ROOT, 'src/main/cli/bandctl.ts');
 export const TZ = 'America/New_York';
-
-export function tempDir(prefix = 'band-streams-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 export function uniqueStream(tag: string): string {
   return `test:band:${tag}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -30,18 +22,9 @@ export function admin(url = REDIS_URL): Redis {
   return new Redis(url, { protocol: 2, lazyConnect: false, maxRetriesPerRequest: 3 });
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 
-export const DATES = ['2024-01-15', '2024-01-16'];
+const DATES = ['2024-01-15', '2024-01-16'];
 
 /**
  * n order events over two trading days: fills of 6 symbols in every classification (positions grow, shrink and
@@ -136,29 +119,6 @@ export function reference(events: Record<string, unknown>[], dir: string): Snaps
 
 export function fillCount(events: Record<string, unknown>[]): number {
   return events.filter((e) => e.event_type === 'FILL' || e.event_type === 'PARTIAL_FILL').length;
-}
-
-/** Runs the real `bandctl` as a subprocess (async), with its stderr watchable. */
-export function bandctl(args: string[], env: Record<string, string> = {}) {
-  // node itself (not the tsx launcher, which would leave its node child alive when it is SIGKILLed)
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', BANDCTL, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
-  );
-  return {
-    child,
-    done,
-    stderr: () => stderr,
-    waitStderr: (re: RegExp, timeoutMs = 30_000) => until(() => re.test(stderr), timeoutMs, `stderr ${re}: ${stderr}`),
-  };
 }
 
 /** A loopback TCP proxy to Redis whose connections can be cut (and refused) while the shared server runs on. */

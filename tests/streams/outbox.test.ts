@@ -8,11 +8,13 @@ import type { OrderRequest } from '../../src/main/services/execution/broker';
 import { openDb } from '../../src/main/services/store/db';
 import { enqueueOrders, OutboxPublisher, outboxPending, outboxRetrying, type OutboxRow } from '../../src/main/services/streams/outbox';
 import { xaddOnce } from '../../src/main/services/streams/publish';
-import { admin, REDIS_URL, sleep, tempDir, uniqueStream, until } from './helpers';
+import { admin, REDIS_URL, uniqueStream } from './helpers';
+import { tempDir } from '../support/tmp';
+import { sleep, until } from '../support/wait';
 
 let r: Redis;
 const keys: string[] = [];
-const dir = tempDir('band-outbox-');
+const { dir } = tempDir('band-outbox-');
 
 beforeAll(() => {
   r = admin();

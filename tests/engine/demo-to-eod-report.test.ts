@@ -2,26 +2,24 @@
 // fill in that day's EOD report and the position changed. No external system.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bandctl, type Cli } from './cli';
-import { tempDir } from './helpers';
+import { bandctlOk, bandctlTsx } from '../support/bandctl';
+import { tempDir } from '../support/tmp';
+import { SHIPPED_CONFIG } from '../support/config';
 
-let cli: Cli;
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
-  cli = bandctl();
   tmp = tempDir('engine-e2e-');
 });
 afterAll(() => {
-  cli.cleanup();
   tmp.cleanup();
 });
 
-const ok = (args: string[], input?: string): string => cli.ok(args, input);
+const ok = (args: string[], input?: string): string => bandctlOk(args, input);
 
 describe('demo book to EOD report', () => {
   it('an approved corrective intent ends as a fill in the EOD report of its day', () => {
     const db = join(tmp.dir, 'e2e.sqlite');
-    const cfg = join(__dirname, '../../resources/config/risk_rules.yaml');
+    const cfg = SHIPPED_CONFIG;
     ok(['init', '--db', db, '--demo', '--no-history']);
     const days = ['2024-01-08', '2024-01-09', '2024-01-10'].map((d) =>
       JSON.parse(ok(['evaluate', '--db', db, '--config', cfg, '--as-of', `${d}T09:45:00-05:00`, '--json'])),
@@ -64,7 +62,7 @@ describe('demo book to EOD report', () => {
     const qty = (s: string) => pos.find((x) => x.bucket === 'LT' && x.symbol === s)?.qty;
     expect([qty('MSFT'), qty('AAPL'), qty('NVDA'), qty('JPM')]).toEqual([2_940, 7_840, 5_880, 4_000]);
     // the text report, through tsx as `npm run bandctl` runs it, shows the same day
-    const text = cli.runTsx(['report', '--db', db, '--date', '2024-01-10']);
+    const text = bandctlTsx(['report', '--db', db, '--date', '2024-01-10']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('END OF DAY REPORT - 2024-01-10');
     expect(text.stdout).toContain('$15,135.80');
