@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFi
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadPort, electronZip, prebuildTarball, shasums, startMirror, type Mirror } from './mirror';
-import { cleanEnv, projectCopy, REPO, run, type ProjectCopy } from './project';
+import { cleanEnv, projectCopy, run, type ProjectCopy } from './project';
+import { ROOT as REPO } from '../support/paths';
 
 const VERSION = JSON.parse(readFileSync(join(REPO, 'node_modules/electron/package.json'), 'utf8')).version as string;
 const SQLITE_VERSION = JSON.parse(readFileSync(join(REPO, 'node_modules/better-sqlite3/package.json'), 'utf8')).version as string;

@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, PUSH_EVENTS } from '../../src/shared/contract';
 import { buildProject, requireWithElectron, until } from './boot';
 import { createElectronDouble, createPreloadDouble, type DisplayDouble, type ElectronDouble } from './electron-double';
-import { projectCopy, REPO, type ProjectCopy } from './project';
+import { projectCopy, type ProjectCopy } from './project';
+import { ROOT as REPO } from '../support/paths';
 import { bandctl } from '../support/bandctl';
 import { tempDir } from '../support/tmp';
 

@@ -13,7 +13,8 @@ import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronZip, FUSE_SENTINEL, shasums, startMirror, type Mirror } from './mirror';
-import { cleanEnv, projectCopy, REPO, run, type ProjectCopy, type Run } from './project';
+import { cleanEnv, projectCopy, run, type ProjectCopy, type Run } from './project';
+import { ROOT as REPO } from '../support/paths';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
 const ZIP_NAME = `electron-v${VERSION}-linux-x64.zip`;

@@ -3,11 +3,10 @@
 // walks them to collect the production dependencies), except `electron`, a real copy without `dist/` and `path.txt`
 // as on a fresh `npm install`. The checkout's own node_modules/electron is never touched.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-export const REPO = resolve(__dirname, '../..');
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT as REPO } from '../support/paths';
+import { tempDir } from '../support/tmp';
 
 const COPIED = ['package.json', 'electron.vite.config.ts', 'electron-builder.yml', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'src', 'scripts', 'resources'];
 
@@ -18,7 +17,7 @@ export interface ProjectCopy {
 }
 
 export function projectCopy(prefix = 'band-launch-'): ProjectCopy {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const { dir, cleanup } = tempDir(prefix);
   for (const name of COPIED) cpSync(join(REPO, name), join(dir, name), { recursive: true });
   const nm = join(dir, 'node_modules');
   // Hard links cost no space and under a second; across file systems, a plain copy.
@@ -30,7 +29,7 @@ export function projectCopy(prefix = 'band-launch-'): ProjectCopy {
     recursive: true,
     filter: (p) => !/[/\\]electron[/\\](dist|path\.txt)$/.test(p) && !/[/\\]electron[/\\]dist[/\\]/.test(p),
   });
-  return { dir, electronDir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, electronDir, remove: cleanup };
 }
 
 export interface Run {

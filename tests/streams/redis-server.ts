@@ -3,11 +3,10 @@
 // restarted on the same port and data directory (the AOF brings the data back), or restarted wiped (a Redis that
 // lost its data). No vitest here: soak/ uses it too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { tempDir } from '../support/tmp';
 
 /** The redis-server binary on PATH, or null (the fault tests are skipped, with this reason). */
 export function redisServerBinary(): string | null {
@@ -64,7 +63,7 @@ export class RedisServer {
   starts = 0;
 
   constructor(private readonly opts: { appendfsync?: 'always' | 'everysec' } = {}) {
-    this.dir = mkdtempSync(join(tmpdir(), 'band-redis-'));
+    this.dir = tempDir('band-redis-').dir;
   }
 
   get url(): string {
