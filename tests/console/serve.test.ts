@@ -6,19 +6,19 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX } from '../support/paths';
+import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX_CJS } from '../support/paths';
 import { tempDir } from '../support/tmp';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 function cli(args: string[]) {
-  return spawnSync(TSX, [BANDCTL, ...args], { cwd: REPO, encoding: 'utf8', env });
+  return spawnSync(process.execPath, ['--require', TSX_CJS, BANDCTL, ...args], { cwd: REPO, encoding: 'utf8', env });
 }
 
 function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', TSX_CJS, BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -28,7 +28,7 @@ function cliAsync(args: string[]): Promise<{ status: number | null; stdout: stri
 }
 
 function startServe(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(TSX, [BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', TSX_CJS, BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return new Promise((resolve, reject) => {
@@ -37,6 +37,8 @@ function startServe(args: string[]): Promise<{ child: ChildProcess; line: string
   });
 }
 
+// The CLI runs as node --require tsx/cjs, never under the tsx launcher: that launcher relays SIGTERM to its child
+// and, if the child has not acknowledged it within 30 ms (a loaded CI machine), SIGKILLs it and exits 143.
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     child.once('exit', (code) => resolve(code));

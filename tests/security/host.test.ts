@@ -25,7 +25,7 @@ import { allowedHostHeaders, isLoopback, MAX_BODY_BYTES, startHost, tokenMatches
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
 import { correctingFixture, type Fixture } from '../console/helpers';
-import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX } from '../support/paths';
+import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX_CJS } from '../support/paths';
 
 // Pass-through spy on the real timingSafeEqual, so the test sees what tokenMatches compares.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -272,7 +272,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
   /** Runs a command expected to be refused; if it ever serves (a regression), it is stopped at once. */
   function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(TSX, [BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--require', TSX_CJS, BANDCTL, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
       let stdout = '';
       let stderr = '';
@@ -286,7 +286,7 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
   }
 
   function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: string; stderr: () => string }> {
-    const child = spawn(TSX, [BANDCTL, 'serve', '--db', db, '--prices', 'static', '--port', '0', ...args], { cwd: REPO, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', TSX_CJS, BANDCTL, 'serve', '--db', db, '--prices', 'static', '--port', '0', ...args], { cwd: REPO, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
