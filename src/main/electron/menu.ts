@@ -1,16 +1,8 @@
 // The application menu: ours, never Electron's default. File (Export report…, Open data folder, Quit), Edit (the
-// standard clipboard roles, so text fields behave as everywhere), View (the five screens with their keys; Reload and
+// standard clipboard roles, so text fields behave as everywhere), View (the screens of shared/screens.ts with their keys; Reload and
 // DevTools only when not packaged), Help (About, Open logs folder).
 import type { MenuItemConstructorOptions } from 'electron';
-import { SCREENS, type ScreenId } from '../../shared/screens';
-
-const SCREEN_LABELS: Record<ScreenId, string> = {
-  overview: 'Overview',
-  approvals: 'Approvals',
-  reports: 'Reports',
-  positions: 'Positions',
-  activity: 'Activity',
-};
+import { SCREEN_REGISTRY, type ScreenId } from '../../shared/screens';
 
 export interface MenuActions {
   exportReport(): void;
@@ -43,8 +35,8 @@ export function menuTemplate(actions: MenuActions, opts: { isPackaged: boolean; 
       submenu: [
         // The bare keys 1–5 work inside the console; the menu's accelerators take a modifier so that they never fire
         // while the trader types digits in a field.
-        ...SCREENS.map(
-          (id, i): MenuItemConstructorOptions => ({ id: `screen-${id}`, label: SCREEN_LABELS[id], accelerator: `CmdOrCtrl+${i + 1}`, click: () => actions.navigate(id) }),
+        ...SCREEN_REGISTRY.map(
+          (s): MenuItemConstructorOptions => ({ id: `screen-${s.id}`, label: s.label, accelerator: `CmdOrCtrl+${s.key}`, click: () => actions.navigate(s.id) }),
         ),
         { type: 'separator' },
         { role: 'resetZoom' },

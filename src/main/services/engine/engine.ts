@@ -7,7 +7,7 @@
 // in-memory book, ticks and remembered config), snapshot (the book as one read sees it), lifecycle (expiry, fills,
 // day-order ends), evaluate and cycle (the cycle), approvals (approve / reject / cancel), status (status and the
 // kill switch), views (the console's read models) and timer.
-import { userInfo } from 'node:os';
+import { osUser } from '../os-user';
 import { endOfDateEpoch } from '../../../shared/calendar';
 import type { IntentStatus } from '../../../shared/domain';
 import type {
@@ -55,15 +55,6 @@ interface EngineOptions {
   now?: () => number;
   /** The book's account time zone (default: the one stored in the database, see store/book-zone). */
   timezone?: string;
-}
-
-/** The default actor of manual actions: the OS user (callers that record a person pass services/os-user's). */
-function osUser(): string {
-  try {
-    return userInfo().username || 'user';
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'user';
-  }
 }
 
 export class Engine {
