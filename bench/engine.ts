@@ -1,4 +1,4 @@
-// The engine section of npm run bench (SPEC §13): band_eval_10k_ms — one evaluation (band math, episode,
+// The engine section of npm run bench (docs/spec.md §13): band_eval_10k_ms — one evaluation (band math, episode,
 // candidates, sizing, cap, intents, history and cycle rows) over 10,000 LT positions, beside the raw SELECT of
 // the same positions and ticks; approve_batch_1k_ms — one batch approval of 1,000 intents (audit, orders at the
 // paper broker, NEW + ACK events in the ledger's log), beside the same rows written raw.

@@ -1,5 +1,5 @@
 // npm run bench [-- --json] [-- --quick] [-- --only ledger,engine]: measures on this machine and prints a table
-// (or one JSON object with the SPEC §13 keys). Sections live beside this file, one per capability.
+// (or one JSON object with the docs/spec.md §13 keys). Sections live beside this file, one per capability.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The ledger section of npm run bench (SPEC §13): the physical baseline (raw better-sqlite3 batched inserts, same
+// The ledger section of npm run bench (docs/spec.md §13): the physical baseline (raw better-sqlite3 batched inserts, same
 // schema width, time-ordered event_id with a UNIQUE index, 1,000 rows per transaction) measured in the same run as
 // the ledger's ingest of N events, their ratio, and the time to produce a report (text + JSON + CSV) for a day of N
 // fills. The headline ingest is the product itself: the built CLI (scripts/build-cli.mjs, the one file

@@ -1,6 +1,6 @@
 // Shared bits of `npm run bench`: each section measures its figure beside its baseline in the same run.
 export interface BenchResult {
-  /** SPEC §13 keys, e.g. raw_insert_rows_per_s. */
+  /** docs/spec.md §13 keys, e.g. raw_insert_rows_per_s. */
   figures: Record<string, number>;
   /** Human lines for the table: [label, value, note]. */
   rows: [string, string, string][];

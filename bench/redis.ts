@@ -1,4 +1,4 @@
-// The redis section of npm run bench (SPEC §13): redis_consume_events_per_s — 200,000 order events read from a
+// The redis section of npm run bench (docs/spec.md §13): redis_consume_events_per_s — 200,000 order events read from a
 // local Redis stream by the ledger's consumer group member (XREADGROUP, one SQLite transaction per batch with the
 // stream position, XACK after commit) — beside the file ingest rate (`bandctl ingest` of the same events as JSONL)
 // measured in the same run. REDIS_URL (default redis://127.0.0.1:6379) picks the server; the stream key is unique

@@ -83,7 +83,7 @@ function readBook(db: Db): Map<string, Pos> {
   return new Map(rows.map((r) => [`${r.bucket}|${r.symbol}`, { qty: Number(r.qty), cost: r.cost_micro, realized: r.realized_micro }]));
 }
 
-/** Band figures from positions and ticks, exactly (BigInt), as SPEC §4 defines them. */
+/** Band figures from positions and ticks, exactly (BigInt), as docs/spec.md §4 defines them. */
 function band(book: Map<string, Pos>, ticks: Map<string, number>, equity: number) {
   let long = 0n;
   let short = 0n;

@@ -1,8 +1,8 @@
-// The ingest fuzzer: valid SPEC §7 order events, mutated (field deletions, type swaps, huge / unicode / control
+// The ingest fuzzer: valid docs/spec.md §7 order events, mutated (field deletions, type swaps, huge / unicode / control
 // strings, NaN-ish numbers, truncation, duplicated ids, bad timestamps, ...), fed into the ledger's ingest path
 // (appendEvents + LedgerConsumer.runToEnd, as `bandctl ingest` does; a share as parsed objects through applyBatch, as
 // a stream bridge does). Checks: nothing throws; every line is applied, quarantined or counted a duplicate and the
-// counts add up (and match the quarantine, fills and order_events tables); every mutation whose verdict the SPEC
+// counts add up (and match the quarantine, fills and order_events tables); every mutation whose verdict the spec (docs/spec.md)
 // decides gets that verdict; positions and daily totals equal an independent recomputation (BigInt average cost)
 // from the lines the model knows were applied.
 import { CLASSIFICATIONS, EVENT_TYPES, sideOf, type Classification } from '../src/shared/domain';
@@ -11,7 +11,7 @@ import { appendEvents } from '../src/main/services/ledger/log';
 import type { Db } from '../src/main/services/store/db';
 import { Rng } from './rng';
 
-/** accept: a valid event; reject: must be quarantined; either: the SPEC does not decide (the ledger's call). */
+/** accept: a valid event; reject: must be quarantined; either: the spec (docs/spec.md) does not decide (the ledger's call). */
 type Verdict = 'accept' | 'reject' | 'either';
 
 export interface Line {
@@ -98,7 +98,7 @@ const NON_STRINGS: unknown[] = [true, false, null, [], [1, 2], {}, { a: 1 }, 0, 
 
 type Mut = { name: string; apply(e: Record<string, unknown>, rng: Rng): Verdict };
 
-/** Field-level mutations of an event object. Each returns the verdict the SPEC gives the mutated event. */
+/** Field-level mutations of an event object. Each returns the verdict the spec (docs/spec.md) gives the mutated event. */
 const FIELD_MUTATIONS: Mut[] = [
   {
     name: 'delete-required',
@@ -128,7 +128,7 @@ const FIELD_MUTATIONS: Mut[] = [
       const f = rng.pick(REQUIRED);
       const v = rng.pick(NON_STRINGS);
       e[f] = v;
-      // A number where an id is expected: the SPEC shows strings but does not say; ts may be epoch ms; the rest is
+      // A number where an id is expected: the spec (docs/spec.md) shows strings but does not say; ts may be epoch ms; the rest is
       // plainly wrong.
       if (typeof v === 'number' && (f === 'event_id' || f === 'order_id' || f === 'ts')) return 'either';
       return 'reject';
@@ -556,7 +556,7 @@ interface ModelPos {
   realized: bigint;
 }
 
-/** Average cost (SPEC §8) in BigInt micro-USD: the independent recomputation. Returns realized of this fill. */
+/** Average cost (docs/spec.md §8) in BigInt micro-USD: the independent recomputation. Returns realized of this fill. */
 function applyModel(book: Map<string, ModelPos>, ev: ModelEvent): bigint {
   const key = `${ev.bucket}|${ev.symbol}`;
   let p = book.get(key);

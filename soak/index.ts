@@ -1,6 +1,6 @@
 // npm run soak [-- --only fuzz|corruption|engine|redis] [--mutations N] [--days N] [--redis-events N] [--seed S] [--keep]
 // The long reliability suite (not part of npm test): prints its counts, exits 0, or 1 on any violation.
-//   fuzz        100,000 mutations of valid SPEC §7 events into the ledger's ingest path
+//   fuzz        100,000 mutations of valid docs/spec.md §7 events into the ledger's ingest path
 //   corruption  truncated / scribbled-over copies of a database: clear message, restore from the daily backup
 //   engine      the engine and the paper broker over simulated days with simulated prices: after every cycle the
 //               ledger's positions equal the engine's view of the book, and gross never passes the hard cap

@@ -1,10 +1,10 @@
-// Trading calendar in the account time zone (SPEC §2): Monday–Friday minus holidays. For a New York account the
+// Trading calendar in the account time zone (docs/spec.md §2): Monday–Friday minus holidays. For a New York account the
 // exchange's own calendar applies (NYSE holidays and 1:00 p.m. early closes, src/shared/nyse.ts); the config adds
 // holidays, opens dates the exchange closes, and adds or moves early closes. Other zones have the config's only.
 import { DateTime } from 'luxon';
 import { isNyseHoliday, nyseEarlyClose } from './nyse';
 
-/** The account time zone when a config does not name one (SPEC §2). */
+/** The account time zone when a config does not name one (docs/spec.md §2). */
 export const DEFAULT_TIMEZONE = 'America/New_York';
 
 export interface Calendar {

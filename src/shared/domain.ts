@@ -1,4 +1,4 @@
-// Domain vocabulary shared by the main process and the renderer (SPEC §2).
+// Domain vocabulary shared by the main process and the renderer (docs/spec.md §2).
 // This folder imports no Node, Electron or React: only zod and pure TypeScript.
 import { z } from 'zod';
 
@@ -40,7 +40,7 @@ export type EngineMode = 'NORMAL' | 'DERISK' | 'HALTED';
 
 export type OrderType = 'LIMIT' | 'MARKET';
 
-/** Symbol: 1–16 characters of A-Z 0-9 . - /, upper case (SPEC §2). */
+/** Symbol: 1–16 characters of A-Z 0-9 . - /, upper case (docs/spec.md §2). */
 export const SYMBOL_RE = /^[A-Z0-9./-]{1,16}$/;
 
 /** ISO calendar date, YYYY-MM-DD. */
@@ -63,7 +63,7 @@ export function parseClassification(c: Classification): {
   return { bucket, direction, effect };
 }
 
-/** The side a classification implies (SPEC §2). */
+/** The side a classification implies (docs/spec.md §2). */
 export function sideOf(c: Classification): Side {
   const { direction, effect } = parseClassification(c);
   return (direction === 'LONG') === (effect === 'INCREASE') ? 'BUY' : 'SELL';

@@ -39,7 +39,7 @@ export function formatPlain(micro: number | bigint): string {
   return neg && cents !== 0n ? `-${s}` : s;
 }
 
-/** Micro-units to `$187,500.00` / `-$1,234.50` (SPEC §9 text format). */
+/** Micro-units to `$187,500.00` / `-$1,234.50` (docs/spec.md §9 text format). */
 export function formatMoney(micro: number | bigint): string {
   const m = BigInt(micro);
   const neg = m < 0n;

@@ -1,4 +1,4 @@
-// The EOD report formats (SPEC §9): one row per format, read by the IPC contract, bandctl, the scheduled EOD files
+// The EOD report formats (docs/spec.md §9): one row per format, read by the IPC contract, bandctl, the scheduled EOD files
 // and the renderer's export buttons. Adding a format is a row here and its renderer in main/services/reports.
 export const REPORT_FORMATS = [
   { id: 'text', label: 'text', extension: 'txt', mime: 'text/plain' },

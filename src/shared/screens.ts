@@ -35,9 +35,6 @@ export const SCREEN_REGISTRY = [
 
 export type ScreenId = (typeof SCREEN_REGISTRY)[number]['id'];
 
-/** The screen ids, in menu and key order. */
-export const SCREENS: readonly ScreenId[] = SCREEN_REGISTRY.map((s) => s.id);
-
 /** A screen's row. */
 export function screenRow(id: ScreenId): ScreenRow {
   return SCREEN_REGISTRY.find((s) => s.id === id) as ScreenRow;

@@ -136,7 +136,7 @@ export interface CycleLogRow {
   message: string;
 }
 
-/** One aggregate line of the JSON report (SPEC §9). */
+/** One aggregate line of the JSON report (docs/spec.md §9). */
 export interface ReportLine {
   filled_qty: number;
   filled_notional: number;

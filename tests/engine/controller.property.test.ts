@@ -1,4 +1,4 @@
-// Property tests of the band controller (SPEC §5) over thousands of random books and configs.
+// Property tests of the band controller (docs/spec.md §5) over thousands of random books and configs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseClassification, sideOf } from '../../src/shared/domain';
@@ -127,7 +127,7 @@ function applyIntent(positions: readonly BookPosition[], symbol: string, delta: 
 
 const REASON = /^LT (long|short) \d+\.\d% [<>] \d+\.\d% for \d+ trading days?$/;
 
-describe('band controller (SPEC §5), property-based', () => {
+describe('band controller (docs/spec.md §5), property-based', () => {
   it('sizes, prices, classifications, order, dedup, counts, cap and direction hold for random books', () => {
     let withIntents = 0;
     let fallbacks = 0;

@@ -48,7 +48,7 @@ afterEach(() => {
 
 const count = (sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
 
-describe('episodes and statuses (SPEC §4)', () => {
+describe('episodes and statuses (docs/spec.md §4)', () => {
   it('counts trading days across a weekend and a holiday, and survives a restart', () => {
     const e = mk();
     const r1 = e.evaluate(at(11));
@@ -103,7 +103,7 @@ describe('episodes and statuses (SPEC §4)', () => {
   });
 });
 
-describe('corrective intents (SPEC §5)', () => {
+describe('corrective intents (docs/spec.md §5)', () => {
   it('proposes the first classification by PnL%, sized and priced per config, with the reason', () => {
     const e = mk(makeConfig({ band: { tolerance_days: 0 } }));
     const r = e.evaluate(now);
@@ -189,7 +189,7 @@ describe('corrective intents (SPEC §5)', () => {
   });
 });
 
-describe('modes (SPEC §5)', () => {
+describe('modes (docs/spec.md §5)', () => {
   it('DERISK while gross is over the cap: suspended, nothing proposed, a decrease can still be approved', () => {
     const e = mk(makeConfig({ band: { tolerance_days: 0 } }));
     const ok = e.evaluate(now);
@@ -227,7 +227,7 @@ describe('modes (SPEC §5)', () => {
   });
 });
 
-describe('lifecycle and audit (SPEC §6)', () => {
+describe('lifecycle and audit (docs/spec.md §6)', () => {
   it('approves idempotently, refuses with the state, reports each outcome of a batch', () => {
     const e = mk(makeConfig({ band: { tolerance_days: 0 } }));
     const [a, b, c] = e.evaluate(now).intents.map((i) => i.id);
@@ -277,7 +277,7 @@ describe('lifecycle and audit (SPEC §6)', () => {
   });
 });
 
-describe('prices and the paper broker (SPEC §7)', () => {
+describe('prices and the paper broker (docs/spec.md §7)', () => {
   it('fills a SELL limit when the tick reaches it, at the limit; the ledger moves the position; the intent is FILLED', () => {
     const e = mk(makeConfig({ band: { tolerance_days: 0 } }));
     const fills: unknown[] = [];

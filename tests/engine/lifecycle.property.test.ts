@@ -36,13 +36,13 @@ afterAll(() => tmp.cleanup());
 const ZONE = 'America/New_York';
 const MIN = 60_000;
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'SUPERSEDED']);
-/** Allowed audit transitions (SPEC §6); PENDING → PENDING is an approval's qty clamp. */
+/** Allowed audit transitions (docs/spec.md §6); PENDING → PENDING is an approval's qty clamp. */
 const NEXT: Record<string, readonly string[]> = {
   PENDING: ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'SUPERSEDED'],
   APPROVED: ['WORKING', 'FILLED', 'CANCELED'],
   WORKING: ['FILLED', 'CANCELED'],
 };
-/** Classifications a violation asks for (SPEC §5 action table), written out here, not taken from the controller. */
+/** Classifications a violation asks for (docs/spec.md §5 action table), written out here, not taken from the controller. */
 const NEEDED = {
   longHigh: ['LT_LONG_DECREASE', 'LT_SHORT_INCREASE'],
   longLow: ['LT_LONG_INCREASE', 'LT_SHORT_DECREASE'],

@@ -1,4 +1,4 @@
-// Issue #11 item 7: an oracle for the SPEC §5 action table and its tie rule, written from SPEC §4/§5 alone and
+// Issue #11 item 7: an oracle for the docs/spec.md §5 action table and its tie rule, written from docs/spec.md §4/§5 alone and
 // independently of src/main/services/bands/controller.ts (nothing of that file is used below except the functions
 // under test and its types). Table tests pin the edges; fast-check properties compare the controller with the oracle
 // over random percentages, random ranges (complementary and not) and random small books.
@@ -16,14 +16,14 @@ import { defaultConfig } from '../../src/main/services/config/load';
 import type { BandDriftConfig } from '../../src/main/services/config/schema';
 
 // ---------------------------------------------------------------------------------------------------------------
-// The oracle (SPEC §4 and §5)
+// The oracle (docs/spec.md §4 and §5)
 // ---------------------------------------------------------------------------------------------------------------
 
 type LtClass = 'LT_LONG_DECREASE' | 'LT_LONG_INCREASE' | 'LT_SHORT_DECREASE' | 'LT_SHORT_INCREASE';
 type OBreach = 'HIGH' | 'LOW';
 type OMeasure = 'long' | 'short';
 
-/** SPEC §5 table, typed in again from the spec: violation → preferred classifications, first preferred first. */
+/** docs/spec.md §5 table, typed in again from the spec: violation → preferred classifications, first preferred first. */
 const SPEC_TABLE: Record<OMeasure, Record<OBreach, readonly [LtClass, LtClass]>> = {
   short: {
     HIGH: ['LT_SHORT_DECREASE', 'LT_LONG_INCREASE'],
@@ -35,7 +35,7 @@ const SPEC_TABLE: Record<OMeasure, Record<OBreach, readonly [LtClass, LtClass]>>
   },
 };
 
-/** SPEC §5 sides: buying raises a long or covers a short; selling lowers a long or opens/extends a short. */
+/** docs/spec.md §5 sides: buying raises a long or covers a short; selling lowers a long or opens/extends a short. */
 const SPEC_SIDE: Record<LtClass, 'BUY' | 'SELL'> = {
   LT_LONG_INCREASE: 'BUY',
   LT_LONG_DECREASE: 'SELL',
@@ -46,7 +46,7 @@ const SPEC_SIDE: Record<LtClass, 'BUY' | 'SELL'> = {
 const isDecrease = (c: string): boolean => c.endsWith('_DECREASE');
 const actsOnLong = (c: string): boolean => c.startsWith('LT_LONG_');
 
-/** SPEC §4: outside [min, max] is a violation; the bounds themselves are in band. No exposure (null) is no violation. */
+/** docs/spec.md §4: outside [min, max] is a violation; the bounds themselves are in band. No exposure (null) is no violation. */
 function oViolation(pct: number | null, range: readonly [number, number]): OBreach | null {
   if (pct === null) return null;
   if (pct > range[1]) return 'HIGH';
@@ -69,7 +69,7 @@ function oRowOf(measure: OMeasure, pct: number, range: readonly [number, number]
 }
 
 /**
- * SPEC §5: one band violated → its row; both → the row whose first action is a DECREASE. Where the spec is silent
+ * docs/spec.md §5: one band violated → its row; both → the row whose first action is a DECREASE. Where the spec is silent
  * (both first actions are decreases, or neither — only with non-complementary ranges) the documented choice: the
  * larger breach |pct − bound| decides, long on a tie.
  */
@@ -88,7 +88,7 @@ function oDecidingRow(m: { long_pct: number | null; short_pct: number | null }, 
 }
 
 /**
- * SPEC §5 PnL filter, exactly (BigInt, no floating point): with avg = cost/|qty| and value = |qty| × tick,
+ * docs/spec.md §5 PnL filter, exactly (BigInt, no floating point): with avg = cost/|qty| and value = |qty| × tick,
  * long PnL% = (value − cost)/cost × 100, short PnL% = (cost − value)/cost × 100; qualifies iff PnL% ≥ −loss, i.e.
  * 100 × (±(value − cost)) + loss × cost ≥ 0 (cost > 0). `loss` must be a whole number here.
  */
@@ -101,7 +101,7 @@ function oPnlQualifies(p: BookPosition, tickMicro: number, lossPct: number): boo
   return 100n * gain + BigInt(lossPct) * cost >= 0n;
 }
 
-/** SPEC §5 candidates of a classification (no open intents, so no dedup). */
+/** docs/spec.md §5 candidates of a classification (no open intents, so no dedup). */
 function oCandidates(cls: LtClass, input: ProposalInput): BookPosition[] {
   return input.positions.filter((p) => {
     if (p.bucket !== 'LT') return false;
@@ -169,7 +169,7 @@ function input(
 // Table tests
 // ---------------------------------------------------------------------------------------------------------------
 
-describe('SPEC §5 action table and tie rule, oracle tables', () => {
+describe('docs/spec.md §5 action table and tie rule, oracle tables', () => {
   const cases: {
     name: string;
     long: number | null;
@@ -440,7 +440,7 @@ const arbMeasure = arbRanges.chain((ranges) => {
 const TABLE_RUNS = 20_000;
 const BOOK_RUNS = 5_000;
 
-describe('SPEC §5 action table and tie rule, oracle properties', () => {
+describe('docs/spec.md §5 action table and tie rule, oracle properties', () => {
   it(`violationOf / isViolated / decidingRow agree with the oracle (${TABLE_RUNS} runs)`, () => {
     const seen = { inBand: 0, one: 0, bothComplementary: 0, bothDecreaseRule: 0, silent: 0, onBound: 0 };
     fc.assert(

@@ -49,7 +49,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
 
     // Thu, Fri: WATCH; Sat and the Monday holiday do not count
     const thu = evaluate('2024-01-11T10:00:00-05:00');
-    // SPEC §10's keys, and stale_prices (issue 11): the symbols valued without a fresh tick
+    // docs/spec.md §10's keys, and stale_prices (issue 11): the symbols valued without a fresh tick
     expect(Object.keys(thu)).toEqual(['mode', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents', 'stale_prices']);
     expect(thu).toMatchObject({ mode: 'NORMAL', status: 'WATCH', days_in_violation: 1, intents: [] });
     expect(thu.long_pct).toBeCloseTo(77.4139, 3);

@@ -1,4 +1,4 @@
-// `bandctl ingest` prints the counts of ITS input (SPEC §9). Events another producer (a running console's paper
+// `bandctl ingest` prints the counts of ITS input (docs/spec.md §10). Events another producer (a running console's paper
 // broker) appended to the log and nobody applied yet are applied first, to keep the order, but are not counted.
 // Seen in a CI run: a console's two paper fills turned a file of 7 good lines into "accepted": 9.
 import { writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Every kind of bad event in SPEC §7 is quarantined with its raw text and a reason naming the field, counted, and
+// Every kind of bad event in docs/spec.md §7 is quarantined with its raw text and a reason naming the field, counted, and
 // the valid events around it are applied.
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/main/services/store/db';

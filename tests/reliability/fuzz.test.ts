@@ -70,7 +70,7 @@ describe('ingest fuzzer', () => {
         counts.duplicates += r.duplicates;
         counts.rejected += r.rejected;
       }
-      // Applied once (or refused as a whole, which the SPEC also allows): never twice.
+      // Applied once (or refused as a whole, which the spec (docs/spec.md) also allows): never twice.
       expect(counts.accepted).toBeLessThanOrEqual(1);
       expect(counts.accepted + counts.duplicates + counts.rejected).toBe(4);
       expect((db.prepare('SELECT qty FROM positions').pluck().get() as number | undefined) ?? 0).toBeLessThanOrEqual(100);

@@ -17,7 +17,7 @@ function errorsOf(yaml: string): string[] {
 
 const ltBand = (body: string) => `buckets:\n  LT:\n    band_drift:\n${body}`;
 
-describe('risk_rules.yaml validation (SPEC §3)', () => {
+describe('risk_rules.yaml validation (docs/spec.md §3)', () => {
   it('the shipped default file is valid and equals the built-in defaults', () => {
     const r = loadConfigText(readFileSync(DEFAULT_FILE, 'utf8'));
     expect(r.ok).toBe(true);

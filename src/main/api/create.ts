@@ -16,6 +16,7 @@ import { checkIntegrityOffThread } from '../services/ledger/worker';
 import { EventHub } from './events';
 import type { ConsoleServices } from './services';
 import { ledgerAccess } from './ledger';
+import { errorMessage } from '../../shared/errors';
 
 interface CreateOptions {
   /** better-sqlite3 addon built for Electron (env BAND_SQLITE_BINDING). */
@@ -105,7 +106,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
         try {
           events.emit('status', engine.status());
         } catch (e) {
-          log(`status after config change: ${(e as Error).message}`);
+          log(`status after config change: ${errorMessage(e)}`);
         }
       }
     }),
@@ -137,7 +138,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
       if (!changed.length) events.emit('intents:changed', { ids: [] });
       events.emit('status', engine.status());
     } catch (e) {
-      log(`watch: ${(e as Error).message}`);
+      log(`watch: ${errorMessage(e)}`);
     }
   };
   // Intents are announced once: the mark follows the engine's own announcements too.

@@ -5,7 +5,7 @@ import { CHANNELS, isChannel, validateInput, type Channel, type ChannelArgs, typ
 
 /** Who is calling, as the transport established it. */
 export interface CallContext {
-  /** Recorded in the audit trail (SPEC §6): the OS user. */
+  /** Recorded in the audit trail (docs/spec.md §6): the OS user. */
   actor: string;
   transport: 'ipc' | 'http' | 'test';
   /** Saves an export where the platform can (Electron: a native save dialog). Returns the path or null if cancelled. */

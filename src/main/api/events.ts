@@ -1,4 +1,4 @@
-// Push events (SPEC §11): one hub that turns the services' notifications into the contract's push events, so that
+// Push events (docs/spec.md §11): one hub that turns the services' notifications into the contract's push events, so that
 // Electron (webContents.send) and the browser host (SSE) deliver exactly the same stream. Every event has an id
 // (`<boot>-<seq>`), and the hub keeps the latest ones, so a browser that lost its connection gets what it missed
 // when it comes back (SSE's Last-Event-ID), or is told to refetch everything when that is no longer possible.

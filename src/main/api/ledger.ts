@@ -11,6 +11,7 @@ import { renderReport, reportBundle, writeDueReports } from '../services/reports
 import { getState, setState, type Db } from '../services/store/db';
 import { compactLog } from '../services/ledger/log';
 import { tradingDateOf } from '../../shared/calendar';
+import { errorMessage } from '../../shared/errors';
 
 interface LedgerAccess {
   positions(): PositionView[];
@@ -56,7 +57,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
       const files = writeDueReports(db, cfg, opts.now(), cfg.reports.output_dir ?? opts.reportsDir, opts.timezone);
       if (files.length) opts.log(`EOD reports written: ${files.join(', ')}`);
     } catch (e) {
-      opts.log(`EOD reports: ${(e as Error).message}`);
+      opts.log(`EOD reports: ${errorMessage(e)}`);
     }
     // Bounded growth: once a day, the raw text of applied events older than retention.raw_days goes.
     try {
@@ -67,7 +68,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
         if (r.removed) opts.log(`event log: removed the raw text of ${r.removed} applied events older than ${cfg.retention.raw_days} days`);
       }
     } catch (e) {
-      opts.log(`event log compaction: ${(e as Error).message}`);
+      opts.log(`event log compaction: ${errorMessage(e)}`);
     }
   };
 
@@ -94,7 +95,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
           });
           worker.onError((e) => opts.log(`ledger worker: ${e.message}`));
         } catch (e) {
-          opts.log(`ledger worker not started (${(e as Error).message}); the engine applies the log on the main thread`);
+          opts.log(`ledger worker not started (${errorMessage(e)}); the engine applies the log on the main thread`);
           worker = null;
         }
       }

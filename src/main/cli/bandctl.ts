@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bandctl: the main-process services, headless (SPEC §10). This entry stays small so that `bandctl --version`
+// bandctl: the main-process services, headless (docs/spec.md §10). This entry stays small so that `bandctl --version`
 // starts like a CLI: the router and the services load only when a command has to run.
 import { isMainThread } from 'node:worker_threads';
 import type { Io } from './framework';

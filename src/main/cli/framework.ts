@@ -1,4 +1,4 @@
-// The bandctl command router's building blocks (SPEC §10): stdout for output, one clear stderr line for errors,
+// The bandctl command router's building blocks (docs/spec.md §10): stdout for output, one clear stderr line for errors,
 // exit 0 ok, 2 bad input or usage, 1 internal failure.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorMessage } from '../../shared/errors';

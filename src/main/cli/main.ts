@@ -1,10 +1,11 @@
-// bandctl's router: the command table, help, and the one-line errors (SPEC §10). Loaded by the entry (bandctl.ts)
+// bandctl's router: the command table, help, and the one-line errors (docs/spec.md §10). Loaded by the entry (bandctl.ts)
 // once it knows a command has to run.
 import { allCommands, findCommand } from './commands';
 import { HELP } from './help';
 import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
 import { describeCorruption } from '../services/store/backup';
 import { StoreError } from '../services/store/db';
+import { errorMessage } from '../../shared/errors';
 
 function helpText(): string {
   const COMMANDS = allCommands();
@@ -90,7 +91,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     // One line, as every error; BANDCTL_DEBUG=1 adds the stack for a bug report.
     const detail = process.env.BANDCTL_DEBUG ? `\n${(e as Error)?.stack ?? ''}` : '';
-    io.err(`bandctl: internal error: ${oneLine((e as Error)?.message ?? String(e))}${detail}\n`);
+    io.err(`bandctl: internal error: ${oneLine(errorMessage(e))}${detail}\n`);
     return 1;
   }
 }

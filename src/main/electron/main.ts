@@ -20,6 +20,7 @@ import { APP_ORIGIN, createMainWindow, guardAllContents, hardenSession, register
 import { loadWindowState, placeWindow, saveWindowState, type WindowState } from './window-state';
 import { osUser } from '../services/os-user';
 import { errorMessage } from '../../shared/errors';
+import { REPORT_FORMATS } from '../../shared/report-formats';
 
 function resourcesDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'resources') : join(__dirname, '../../resources');
@@ -44,7 +45,11 @@ function teeConsole(log: RotatingLog): void {
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
 }
 
-const EXPORT_FORMAT_BY_EXT: Record<string, ExportFormat> = { '.txt': 'text', '.json': 'json', '.csv': 'csv' };
+/** The report format a save dialog's file name asks for, by its extension (shared/report-formats.ts). */
+function formatOfFile(file: string): ExportFormat {
+  const ext = extname(file).toLowerCase().slice(1);
+  return REPORT_FORMATS.find((f) => f.extension === ext)?.id ?? 'text';
+}
 
 export function runElectronApp(): void {
   registerScheme();
@@ -156,14 +161,10 @@ export function runElectronApp(): void {
       const r = await dialog.showSaveDialog(w, {
         title: `Export the EOD report of ${date}`,
         defaultPath: join(app.getPath('downloads'), exportFilename(date, 'text')),
-        filters: [
-          { name: 'Text report', extensions: ['txt'] },
-          { name: 'JSON', extensions: ['json'] },
-          { name: 'CSV', extensions: ['csv'] },
-        ],
+        filters: REPORT_FORMATS.map((f) => ({ name: `${f.label} report`, extensions: [f.extension] })),
       });
       if (r.canceled || !r.filePath) return;
-      const format = EXPORT_FORMAT_BY_EXT[extname(r.filePath).toLowerCase()] ?? 'text';
+      const format = formatOfFile(r.filePath);
       await writeFile(r.filePath, svc.renderReport(svc.reportBundle(date), format), 'utf8');
       console.log(`exported the ${format} report of ${date} to ${r.filePath}`);
     };
@@ -174,7 +175,7 @@ export function runElectronApp(): void {
             exportReport: () =>
               void exportReport().catch((e: unknown) => {
                 console.error(`export failed: ${(e as Error)?.stack ?? String(e)}`);
-                dialog.showErrorBox('Export failed', (e as Error)?.message ?? String(e));
+                dialog.showErrorBox('Export failed', errorMessage(e));
               }),
             openDataFolder: () => void shell.openPath(paths.dir),
             openLogsFolder: () => void shell.openPath(paths.logs),
@@ -250,7 +251,7 @@ export function runElectronApp(): void {
   void app.whenReady().then(() =>
     start().catch((e: unknown) => {
       console.error(`cannot start: ${(e as Error)?.stack ?? String(e)}`);
-      dialog.showErrorBox('Band Console cannot start', (e as Error)?.message ?? String(e));
+      dialog.showErrorBox('Band Console cannot start', errorMessage(e));
       app.quit();
     }),
   );

@@ -1,4 +1,4 @@
-// The main window and its hardening (SPEC §11): shown only when ready, contextIsolation + sandbox, no Node in the
+// The main window and its hardening (docs/spec.md §11): shown only when ready, contextIsolation + sandbox, no Node in the
 // renderer, a strict CSP, content only from our own `app://band/` protocol (the built files), navigation and new
 // windows refused, every permission request denied.
 import { app, BrowserWindow, dialog, net, protocol, session, type Session } from 'electron';

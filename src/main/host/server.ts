@@ -1,4 +1,4 @@
-// The browser host (SPEC §11): the same renderer and the same contract over HTTP + Server-Sent Events, on the
+// The browser host (docs/spec.md §11): the same renderer and the same contract over HTTP + Server-Sent Events, on the
 // loopback interface only, guarded by a random token (as notebook servers do).
 //   GET  /?token=T            the renderer (sets an HttpOnly, SameSite=Strict cookie so its assets load)
 //   GET  /assets/…            the renderer's built files

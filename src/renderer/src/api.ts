@@ -2,6 +2,7 @@
 // (`bandctl serve`) the same contract runs over HTTP (POST /api/<channel>) and Server-Sent Events (/api/events),
 // with the token from the URL the host printed.
 import type { BandApi, Channel, ChannelInput, ChannelOutput, IpcResult, PushEvent, PushPayload } from '../../shared/contract';
+import { errorMessage } from '../../shared/errors';
 
 export type Transport = 'electron' | 'browser';
 export type LinkState = 'up' | 'connecting' | 'down';
@@ -137,7 +138,7 @@ function httpApi(token: string, hooks: LinkHooks): BandApi {
           httpDown = true;
           report();
         }
-        return { ok: false, error: { code: 'INTERNAL', message: `${UNREACHABLE} (${(e as Error).message})` } };
+        return { ok: false, error: { code: 'INTERNAL', message: `${UNREACHABLE} (${errorMessage(e)})` } };
       }
     },
     listen<E extends PushEvent>(event: E, cb: (payload: PushPayload<E>) => void): () => void {

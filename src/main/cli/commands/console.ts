@@ -1,4 +1,4 @@
-// Console commands: `serve` (the console in a browser, SPEC §11) and `web` (what `npm run web` runs: the demo
+// Console commands: `serve` (the console in a browser, docs/spec.md §11) and `web` (what `npm run web` runs: the demo
 // database in the app-data folder, served the same way).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';

@@ -1,4 +1,4 @@
-// Engine commands (SPEC §10): evaluate, intents, approve, reject, prices; plus halt / resume (the kill switch).
+// Engine commands (docs/spec.md §10): evaluate, intents, approve, reject, prices; plus halt / resume (the kill switch).
 import { existsSync, readFileSync } from 'node:fs';
 import { INTENT_STATUSES, type IntentStatus } from '../../../shared/domain';
 import type { IntentOutcome, IntentView } from '../../../shared/types';

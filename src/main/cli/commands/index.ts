@@ -1,4 +1,4 @@
-// Every bandctl command, in the order --help lists them (SPEC §10). Each area adds its commands in its own module,
+// Every bandctl command, in the order --help lists them (docs/spec.md §10). Each area adds its commands in its own module,
 // loaded only when one of its commands runs (or for --help): `bandctl report` does not load the engine, the Redis
 // client or the config schema. The names listed here are checked against each module by tests/spine/cli-build.test.ts.
 import type { Command } from '../framework';

@@ -1,4 +1,4 @@
-// Ledger commands (SPEC §10): ingest, report, import-positions, positions, quarantine.
+// Ledger commands (docs/spec.md §10): ingest, compact, import-positions, positions, quarantine (report: report.ts).
 import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { groupThousands } from '../../../shared/money';
@@ -10,6 +10,7 @@ import { importPositions, listPositions, listQuarantine } from '../../services/l
 import { bookZone } from '../../services/store/book-zone';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
+import { errorMessage } from '../../../shared/errors';
 
 function loadConfig(file: string | undefined): RiskConfig | null {
   if (!file) return null;
@@ -42,7 +43,7 @@ const ingest: Command = {
         accessSync(file, constants.R_OK); // fail early and clearly on a missing or unreadable file
         if (!statSync(file).isFile()) throw new Error('EISDIR');
       } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
       }
       input = createReadStream(file, { highWaterMark: 256 * 1024 }); // bytes: the validator thread decodes them
     }
@@ -117,7 +118,7 @@ const importPositionsCmd: Command = {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
     }
     const db = openDb(dbFile);
     try {

@@ -1,4 +1,4 @@
-// `bandctl report` (SPEC §10), in a module of its own: the command a desk runs most from scripts loads no more than
+// `bandctl report` (docs/spec.md §10), in a module of its own: the command a desk runs most from scripts loads no more than
 // it needs (the book and the report writers: no config schema, no engine, no Redis client).
 import { existsSync, writeFileSync } from 'node:fs';
 import { isIsoDate } from '../../../shared/calendar';
@@ -7,6 +7,7 @@ import { reportAs } from '../../services/reports';
 import { openDb, type Db } from '../../services/store/db';
 import { optionalString, requireString, UsageError, type Command } from '../framework';
 import { orList } from '../help';
+import { errorMessage } from '../../../shared/errors';
 
 function openExisting(file: string): Db {
   if (file !== ':memory:' && !existsSync(file)) {
@@ -41,7 +42,7 @@ const report: Command = {
       try {
         writeFileSync(out, text);
       } catch (e) {
-        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
       }
     } else io.out(text);
     return 0;

@@ -1,4 +1,4 @@
-// streams commands (SPEC §10): `consume`, the ledger as a member of a Redis Streams consumer group, headless.
+// streams commands (docs/spec.md §10): `consume`, the ledger as a member of a Redis Streams consumer group, headless.
 import { defaultConfig, formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
 import { LedgerConsumer } from '../../services/ledger/consumer';
@@ -136,7 +136,7 @@ const consume: Command = {
       process.off('SIGTERM', stop);
       db.close();
     }
-    // SPEC §9: the counts as `ingest` prints them. A dead-lettered entry was not booked: it counts as rejected (its
+    // docs/spec.md §10: the counts as `ingest` prints them. A dead-lettered entry was not booked: it counts as rejected (its
     // quarantine row says why), and stderr says how many went to the dead-letter stream.
     const { accepted, duplicates, rejected, deadLettered } = c.counts;
     if (deadLettered > 0) {

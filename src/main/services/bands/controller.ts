@@ -1,4 +1,4 @@
-// The LT Band Drift Controller's corrective intents (SPEC §5), as a pure function of the book, the ticks, the
+// The LT Band Drift Controller's corrective intents (docs/spec.md §5), as a pure function of the book, the ticks, the
 // open intents and the config: the action table with its tie rule, candidates, PnL filter, dedup, order and count,
 // lot-rounded sizes, limit prices, and the hard cap with pending and this cycle's increases counted.
 import { parseClassification, sideOf, type Classification, type OrderType, type Side } from '../../../shared/domain';
@@ -21,7 +21,7 @@ export interface DecidingRow {
   actions: readonly [Classification, Classification];
 }
 
-/** SPEC §5 action table, first preferred first. */
+/** docs/spec.md §5 action table, first preferred first. */
 const ACTIONS: Record<`${Measure}_${Breach}`, readonly [Classification, Classification]> = {
   short_HIGH: ['LT_SHORT_DECREASE', 'LT_LONG_INCREASE'],
   short_LOW: ['LT_SHORT_INCREASE', 'LT_LONG_DECREASE'],

@@ -1,4 +1,4 @@
-// Violation episodes (SPEC §4): one starts at the first evaluation that finds a violation and ends at the first
+// Violation episodes (docs/spec.md §4): one starts at the first evaluation that finds a violation and ends at the first
 // that finds none; stored, so days_in_violation survives restarts.
 import { tradingDaysBetween, type Calendar } from '../../../shared/calendar';
 import type { Db } from '../store/db';

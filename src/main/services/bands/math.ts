@@ -1,4 +1,4 @@
-// Band math (SPEC §4): LT long/short split of LT gross at truth ticks, global gross against equity.
+// Band math (docs/spec.md §4): LT long/short split of LT gross at truth ticks, global gross against equity.
 // Exposure is summed in integer micro-USD: exact as numbers while below 2^53 micro (~$9 billion), else in bigint.
 import type { Bucket } from '../../../shared/domain';
 
@@ -99,7 +99,7 @@ export function measureBand(
   };
 }
 
-/** Unrealized PnL % of a position at a tick (SPEC §5); ±Infinity for a zero cost basis. */
+/** Unrealized PnL % of a position at a tick (docs/spec.md §5); ±Infinity for a zero cost basis. */
 export function pnlPct(qty: number, costMicro: number, tickMicro: number): number {
   const abs = Math.abs(qty);
   const value = abs * tickMicro;

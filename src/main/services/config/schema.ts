@@ -1,4 +1,4 @@
-// risk_rules.yaml schema (SPEC §3). Strict: an unknown key is an error, never silently ignored.
+// risk_rules.yaml schema (docs/spec.md §3). Strict: an unknown key is an error, never silently ignored.
 import { z } from 'zod';
 import { isValidTimeZone } from '../../../shared/calendar';
 import { IsoDateSchema } from '../../../shared/domain';

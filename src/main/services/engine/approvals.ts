@@ -1,4 +1,4 @@
-// The trader's actions on intents (SPEC §6), each intent independently and each batch in one transaction:
+// The trader's actions on intents (docs/spec.md §6), each intent independently and each batch in one transaction:
 // approve (re-validated inside that transaction against the book, the band, the hard cap and the close, then sent
 // to the broker as a DAY order), reject a PENDING intent, cancel a working order.
 import { tradingDateOf } from '../../../shared/calendar';
@@ -12,9 +12,10 @@ import { endDayOrders, expire, openIntents, syncFills } from './lifecycle';
 import { closeOf, closeTime, pct1, snapshot } from './snapshot';
 import { emitStatus } from './status';
 import { WORKING_STATUSES, type IntentRecord } from './store';
+import { errorMessage } from '../../../shared/errors';
 
 /**
- * Approves each intent independently (SPEC §6): PENDING → APPROVED → WORKING with an order at the broker.
+ * Approves each intent independently (docs/spec.md §6): PENDING → APPROVED → WORKING with an order at the broker.
  * Idempotent (an intent already approved, working or filled sends no second order); REJECTED / EXPIRED /
  * SUPERSEDED / CANCELED are refused with their state; an increase is refused if, at this moment's ticks, gross
  * plus every working increase plus it would pass the hard cap; nothing is sent while HALTED.
@@ -28,7 +29,7 @@ export function approve(ctx: EngineContext, ids: readonly string[], actor: strin
     outcomes = ctx.db.transaction(() => approveTx(ctx, ids, actor, now, changed)).immediate();
   } catch (e) {
     ctx.book.invalidate();
-    const msg = `internal error, nothing approved: ${(e as Error).message}`;
+    const msg = `internal error, nothing approved: ${errorMessage(e)}`;
     changed.length = 0;
     outcomes = ids.map((id) => ({ id, ok: false, status: ctx.store.get(id)?.status ?? null, message: msg }));
   }

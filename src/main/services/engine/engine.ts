@@ -1,4 +1,4 @@
-// The Decision Engine (SPEC §4–§7): cycles every engine.cycle_seconds and on demand; mode NORMAL / DERISK
+// The Decision Engine (docs/spec.md §4–§7): cycles every engine.cycle_seconds and on demand; mode NORMAL / DERISK
 // (automatic while gross is over the hard cap) / HALTED (the persisted kill switch); runs the LT Band Drift
 // Controller only in NORMAL with a valid config; owns the intent lifecycle with its append-only audit, turns
 // approvals into orders through a broker, and keeps a cycle log and the band history for the console.
@@ -155,7 +155,7 @@ export class Engine {
     return sync(this.ctx, now);
   }
 
-  /** One engine cycle at `asOf` over the ticks in the database (SPEC §4–§6). */
+  /** One engine cycle at `asOf` over the ticks in the database (docs/spec.md §4–§6). */
   evaluate(asOf = this.now()): EvaluateResult {
     return evaluate(this.ctx, asOf);
   }
@@ -191,7 +191,7 @@ export class Engine {
   // ---- lifecycle: approve / reject / cancel -----------------------------------------------------------------
 
   /**
-   * Approves each intent independently (SPEC §6): PENDING → APPROVED → WORKING with an order at the broker.
+   * Approves each intent independently (docs/spec.md §6): PENDING → APPROVED → WORKING with an order at the broker.
    * Idempotent (an intent already approved, working or filled sends no second order); REJECTED / EXPIRED /
    * SUPERSEDED / CANCELED are refused with their state; an increase is refused if, at this moment's ticks, gross
    * plus every working increase plus it would pass the hard cap; nothing is sent while HALTED.

@@ -1,4 +1,4 @@
-// One evaluation of the book (SPEC §4–§6), in one transaction: expiry and fills are settled, the violation
+// One evaluation of the book (docs/spec.md §4–§6), in one transaction: expiry and fills are settled, the violation
 // episode is opened or ended, BAND intents are superseded when the band is back, the LT Band Drift Controller
 // proposes while CORRECTING, and the band history and cycle log get their rows.
 import { isTradingDay, tradingDateOf } from '../../../shared/calendar';
@@ -15,7 +15,7 @@ import { emitStatus } from './status';
 import { getStateFast as getState, setStateFast as setState } from './stmt';
 import type { IntentRecord } from './store';
 
-/** One created intent as `bandctl evaluate --json` prints it (SPEC §10). */
+/** One created intent as `bandctl evaluate --json` prints it (docs/spec.md §10). */
 interface EvaluateIntent {
   id: string;
   symbol: string;
@@ -56,7 +56,7 @@ function staleText(stale: readonly StalePrice[], zone: string): string {
   return `${stale.slice(0, 10).map(one).join(', ')}${stale.length > 10 ? `, … ${stale.length - 10} more` : ''}`;
 }
 
-/** The SPEC §10 `evaluate --json` object. */
+/** The docs/spec.md §10 `evaluate --json` object. */
 export function evaluateJson(
   r: EvaluateResult,
 ): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents' | 'stale_prices'> {
@@ -72,7 +72,7 @@ export function evaluateJson(
   };
 }
 
-/** One engine cycle at `asOf` over the ticks in the database (SPEC §4–§6). */
+/** One engine cycle at `asOf` over the ticks in the database (docs/spec.md §4–§6). */
 export function evaluate(ctx: EngineContext, asOf: number): EvaluateResult {
   ctx.ledger.run();
   let result: EvaluateResult;

@@ -1,4 +1,4 @@
-// Intents and their append-only audit (SPEC §6). Every status change goes through transition(), which is
+// Intents and their append-only audit (docs/spec.md §6). Every status change goes through transition(), which is
 // conditional on the current status (so two writers cannot both move one intent) and writes its audit row.
 import type { Bucket, Classification, IntentStatus, OrderType, Side } from '../../../shared/domain';
 import type { AuditRow } from '../../../shared/types';

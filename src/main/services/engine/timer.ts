@@ -2,6 +2,7 @@
 // cycle is logged and the next one still runs.
 import type { EngineContext } from './context';
 import { cycle } from './cycle';
+import { errorMessage } from '../../../shared/errors';
 
 export class CycleTimer {
   private timer: NodeJS.Timeout | null = null;
@@ -30,7 +31,7 @@ export class CycleTimer {
         cycle(ctx, ctx.now());
       } catch (e) {
         try {
-          ctx.st.cycle.run(ctx.now(), 'NORMAL', 'SUSPENDED', `cycle failed: ${(e as Error).message}`);
+          ctx.st.cycle.run(ctx.now(), 'NORMAL', 'SUSPENDED', `cycle failed: ${errorMessage(e)}`);
         } catch {
           // the database is gone; the next cycle will tell
         }

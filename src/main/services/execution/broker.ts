@@ -1,4 +1,4 @@
-// Execution (SPEC §7): a broker turns approved intents into orders. The built-in paper broker is the default: it
+// Execution (docs/spec.md §7): a broker turns approved intents into orders. The built-in paper broker is the default: it
 // keeps its orders in SQLite, emits NEW and ACK when an order is placed, and fills a working order as soon as a
 // truth tick allows it (BUY limit when tick <= limit, SELL limit when tick >= limit, both at the limit price;
 // MARKET at the tick), emitting the FILL into the ledger's log. The Redis bridge implements the same interface.

@@ -1,4 +1,4 @@
-// The Daily Ledger's batch applier (SPEC §7–§8), inside a transaction the consumer opened: de-duplicates and applies
+// The Daily Ledger's batch applier (docs/spec.md §7–§8), inside a transaction the consumer opened: de-duplicates and applies
 // validated batches and writes their effects (fills, lifecycle events, positions, daily aggregates, quarantine).
 //
 // Exactly-once costs one row per event: an event is one row of fills or order_events, whose event_id is a UNIQUE

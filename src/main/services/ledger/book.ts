@@ -1,4 +1,4 @@
-// The consumer's hot state (SPEC §8): the book of positions by bucket and symbol, held in memory and reloaded from
+// The consumer's hot state (docs/spec.md §8): the book of positions by bucket and symbol, held in memory and reloaded from
 // SQLite whenever ledger_meta.generation shows that someone else wrote positions (a trigger bumps it on every
 // write), so it is always the committed truth; and the average-cost arithmetic that moves a position by one fill.
 import type { Statement } from 'better-sqlite3';
@@ -84,7 +84,7 @@ export class Book {
   }
 
   /**
-   * Average-cost update of the book (SPEC §8) for one fill, WITHOUT touching p: the new qty / cost / realized total
+   * Average-cost update of the book (docs/spec.md §8) for one fill, WITHOUT touching p: the new qty / cost / realized total
    * go to nQty / nCost / nRealized (committed by the caller once the fill is known to be new). Returns the realized
    * PnL of this fill in micro-USD.
    */

@@ -1,4 +1,4 @@
-// The Daily Ledger's consumer (SPEC §7–§8): reads the event log from its stored position and applies order events
+// The Daily Ledger's consumer (docs/spec.md §7–§8): reads the event log from its stored position and applies order events
 // in batches, each batch in ONE transaction together with its effects (fills, positions, daily aggregates,
 // quarantine: apply.ts) and the consumer's position in the log, so a crash at any instant neither loses nor
 // double-counts a fill.

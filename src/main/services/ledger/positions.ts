@@ -1,4 +1,4 @@
-// The book as the console shows it, and the opening-book import (SPEC §8, §10).
+// The book as the console shows it, and the opening-book import (docs/spec.md §8, §10).
 import { parse } from 'csv-parse/sync';
 import { BUCKETS, SYMBOL_RE } from '../../../shared/domain';
 import { microToCents, MICRO } from '../../../shared/money';

@@ -1,4 +1,4 @@
-// SPEC §7: one order event, validated field by field. A bad event yields a reason that starts with the field name.
+// docs/spec.md §7: one order event, validated field by field. A bad event yields a reason that starts with the field name.
 import {
   CLASSIFICATIONS,
   EVENT_TYPES,
@@ -8,6 +8,7 @@ import {
   type EventType,
   type Side,
 } from '../../../shared/domain';
+import { errorMessage } from '../../../shared/errors';
 
 interface OrderEvent {
   event_id: string;
@@ -257,7 +258,7 @@ function validateRaw(raw: string): Validated {
   try {
     o = JSON.parse(raw);
   } catch (e) {
-    return { ok: false, reason: `json: not valid JSON (${(e as Error).message.split('\n')[0].slice(0, 80)})` };
+    return { ok: false, reason: `json: not valid JSON (${errorMessage(e).split('\n')[0].slice(0, 80)})` };
   }
   return validateObject(o);
 }

@@ -7,6 +7,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { openDb } from '../store/db';
 import { checkIntegrity, type IntegrityResult } from '../store/integrity';
 import { LedgerConsumer, type Counts } from './consumer';
+import { errorMessage } from '../../../shared/errors';
 
 interface LedgerWorkerOptions {
   timezone: string;
@@ -129,14 +130,14 @@ function runWorker(input: WorkerInput): void {
         consumer.runToEnd((c, pos) => port.postMessage({ type: 'applied', ...c, pos }));
       } catch (e) {
         // SQLITE_BUSY or similar: report and try again on the next poll (nothing was half-applied)
-        port.postMessage({ type: 'error', message: (e as Error).message });
+        port.postMessage({ type: 'error', message: errorMessage(e) });
       }
       if (!stopping) timer = setTimeout(tick, input.pollMs);
     };
     tick();
     port.postMessage({ type: 'ready' });
   } catch (e) {
-    port.postMessage({ type: 'error', message: (e as Error).message });
+    port.postMessage({ type: 'error', message: errorMessage(e) });
     db?.close();
     port.close();
     return;

@@ -1,4 +1,4 @@
-// CSV ticks (SPEC §7): `symbol,price[,ts]`, an optional header line. ts is ISO-8601 with an offset or `Z`, or
+// CSV ticks (docs/spec.md §7): `symbol,price[,ts]`, an optional header line. ts is ISO-8601 with an offset or `Z`, or
 // epoch milliseconds; without it the tick takes the time it is applied. Bad rows are errors that name their line;
 // nothing of a bad file is applied.
 import { parse } from 'csv-parse/sync';

@@ -1,4 +1,4 @@
-// The built-in seeded random-walk tick simulator (SPEC §7): each advance moves every ticked symbol by a
+// The built-in seeded random-walk tick simulator (docs/spec.md §7): each advance moves every ticked symbol by a
 // log-normal step of `volBps` basis points (one sigma), rounded to the cent, never below $0.01.
 // Same seed, same symbols, same sequence of advances -> the same ticks.
 import type { Db } from '../store/db';

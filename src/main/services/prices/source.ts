@@ -1,4 +1,4 @@
-// Price sources (SPEC §7): something that moves truth ticks. The simulator is the default of the long-running
+// Price sources (docs/spec.md §7): something that moves truth ticks. The simulator is the default of the long-running
 // console; CSV files are applied by `bandctl prices`; the Redis bridge writes ticks itself (no advance()).
 import type { Db } from '../store/db';
 import type { TickRow } from './ticks';

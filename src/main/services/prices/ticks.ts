@@ -1,4 +1,4 @@
-// Truth ticks (SPEC §2, §7): the last valid trade price per symbol, in micro-USD, kept in the ticks table.
+// Truth ticks (docs/spec.md §2, §7): the last valid trade price per symbol, in micro-USD, kept in the ticks table.
 import type { Db } from '../store/db';
 
 export interface TickRow {

@@ -1,4 +1,4 @@
-// End-of-day reports (SPEC §9) from the maintained daily aggregates: the cost of a report does not depend on the
+// End-of-day reports (docs/spec.md §9) from the maintained daily aggregates: the cost of a report does not depend on the
 // number of fills. Text, JSON and CSV in the seed's formats; scheduled files with catch-up of missed days.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,7 +142,7 @@ function toJson(d: Day): ReportJson {
 
 const RULE = '='.repeat(80);
 
-// The seed design's labels, byte for byte (SPEC §9): a group says `Realized P&L` and `Fill Count`, unlike the JSON
+// The seed design's labels, byte for byte (docs/spec.md §9): a group says `Realized P&L` and `Fill Count`, unlike the JSON
 // keys and CSV columns (`realized_pnl`, `count_fills`); the TOTALS block repeats them with a `Total ` prefix.
 function textLines(l: Line, indent: string, prefix = ''): string[] {
   return [
@@ -281,7 +281,7 @@ function writeReportFiles(db: Db, date: string, outDir: string): string[] {
 }
 
 /**
- * Scheduled EOD files (SPEC §9): for every trading day from the day after the last one written (or, the first time,
+ * Scheduled EOD files (docs/spec.md §9): for every trading day from the day after the last one written (or, the first time,
  * from the day the scheduler first ran) through today whose reports.eod_time has passed, writes
  * eod_report_<date>.<extension> of every format (txt, json, csv) and remembers the date. Call at start (catch-up)
  * and periodically.

@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { backupDir, latestBackup, listBackups, stampOf, timeOfName, type BackupInfo } from './backup-files';
 import type { Db, StoreError } from './db';
+import { errorMessage } from '../../../shared/errors';
 
 export { backupDir, latestBackup, listBackups } from './backup-files';
 
@@ -78,7 +79,7 @@ export function checkDatabaseFile(file: string, nativeBinding?: string): string 
     db.prepare('SELECT COUNT(*) FROM schema_migrations').get();
     return null;
   } catch (e) {
-    return `${file} cannot be read as a database: ${oneLine((e as Error).message)}`;
+    return `${file} cannot be read as a database: ${oneLine(errorMessage(e))}`;
   } finally {
     db?.close();
     rmSync(scratch, { recursive: true, force: true });

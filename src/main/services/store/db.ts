@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { latestBackup } from './backup-files';
 import { beginSession, type IntegrityResult } from './integrity';
 import { MIGRATIONS, type Migration } from './migrations';
+import { errorMessage } from '../../../shared/errors';
 
 export type Db = Database.Database;
 
@@ -50,7 +51,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       nativeBinding: opts.nativeBinding,
     });
   } catch (e) {
-    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, 'OPEN_FAILED');
+    throw new StoreError(`cannot open database ${file}: ${errorMessage(e)}`, 'OPEN_FAILED');
   }
   try {
     if (!opts.readonly) db.pragma('journal_mode = WAL');
@@ -86,7 +87,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;
-    const msg = (e as Error).message;
+    const msg = errorMessage(e);
     if (/not a database|malformed|corrupt/i.test(msg)) {
       throw new StoreError(`database ${file} is corrupt or not a Band Console database: ${msg}`, 'CORRUPT');
     }
@@ -151,7 +152,7 @@ function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[
         record.run(m.version, m.name, new Date().toISOString());
       })();
     } catch (e) {
-      throw new StoreError(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, 'MIGRATION_FAILED');
+      throw new StoreError(`migration ${m.version} (${m.name}) failed: ${errorMessage(e)}`, 'MIGRATION_FAILED');
     }
     done.push(m.version);
   }

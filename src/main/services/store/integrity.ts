@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../../shared/errors';
 
 export interface IntegrityResult {
   ok: boolean;
@@ -29,7 +30,7 @@ export function checkIntegrity(file: string, opts: { full?: boolean; nativeBindi
     const ok = lines.length === 1 && lines[0] === 'ok';
     return { ok, detail: ok ? 'ok' : lines.join('; ').replace(/\s+/g, ' ').slice(0, 1000), kind, ms: performance.now() - t0 };
   } catch (e) {
-    return { ok: false, detail: `cannot be read as a database: ${(e as Error).message}`, kind, ms: performance.now() - t0 };
+    return { ok: false, detail: `cannot be read as a database: ${errorMessage(e)}`, kind, ms: performance.now() - t0 };
   } finally {
     db?.close();
   }

@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { StreamStatus } from '../../../shared/types';
 import type { Db } from '../store/db';
+import { errorMessage } from '../../../shared/errors';
 
 export interface ApplyCounts {
   accepted: number;
@@ -176,5 +177,5 @@ export class ConsumerCore {
 }
 
 export function messageOf(e: unknown): string {
-  return String((e as Error)?.message ?? e);
+  return errorMessage(e);
 }

@@ -11,6 +11,7 @@ import { orderIdFor, type Broker, type CancelRequest, type OrderRequest } from '
 import type { Db } from '../store/db';
 import { backoffMs, connectRedis } from './connection';
 import { DEFAULT_PUBLISH_MAXLEN, idemKey, xaddOnce } from './publish';
+import { errorMessage } from '../../../shared/errors';
 
 export { idemKey };
 
@@ -241,7 +242,7 @@ export class OutboxPublisher {
       } catch (e) {
         if (this.stopped) break; // the connection was closed under the call: not the row's fault
         const attempts = row.attempts + 1;
-        const error = (e as Error).message.slice(0, 500);
+        const error = errorMessage(e).slice(0, 500);
         const next = Date.now() + backoffMs(attempts, this.o.retryMinMs ?? 500, this.o.retryMaxMs ?? 30_000);
         fail.run(error, next, row.id);
         this.failed++;
@@ -277,7 +278,7 @@ export class OutboxPublisher {
       } catch (e) {
         // the database (closed, busy) or the script itself: the whole flush waits, with backoff
         if (this.stopped) break;
-        this.o.log?.(`outbox: ${(e as Error).message}; retrying in ${delay} ms`);
+        this.o.log?.(`outbox: ${errorMessage(e)}; retrying in ${delay} ms`);
         await new Promise((res) => setTimeout(res, delay));
         delay = Math.min(5000, delay * 2);
         continue;

@@ -12,6 +12,7 @@ import { StreamConsumer, type ApplyCounts, type LedgerSink } from './consumer';
 import { OutboxPublisher, outboxPending, outboxRetrying, RedisBroker } from './outbox';
 import { databaseGroup, defaultConsumerName } from './positions';
 import { RedisTickSource } from './ticks';
+import { errorMessage } from '../../../shared/errors';
 
 export type StreamsConfig = RiskConfig['streams'];
 
@@ -114,7 +115,7 @@ export class StreamsService {
       return;
     }
     void this.consumer.run().catch((e: unknown) => {
-      this.parts.set('orders', { state: 'down', detail: `consumer stopped: ${(e as Error).message}` });
+      this.parts.set('orders', { state: 'down', detail: `consumer stopped: ${errorMessage(e)}` });
       this.emit();
     });
     this.publisher?.start();

@@ -1,4 +1,4 @@
-// Truth ticks from a Redis stream (issue 6, SPEC §7): every console reads every tick (plain XREAD, no group). An
+// Truth ticks from a Redis stream (issue 6, docs/spec.md §7): every console reads every tick (plain XREAD, no group). An
 // entry is `symbol` + `price` [+ `ts`, ISO-8601 or epoch ms] as flat fields, or the same object as one JSON field
 // (`event`, `json`, `data`, `payload`, `tick`). At start the newest tick per symbol is taken from the last entries
 // of the stream; then new entries are applied as they arrive, in batches, into the ticks table (source `redis`).
@@ -10,6 +10,7 @@ import type { PriceSource } from '../prices/source';
 import type { Db } from '../store/db';
 import { connectRedis } from './connection';
 import { JSON_FIELDS } from './entry';
+import { errorMessage } from '../../../shared/errors';
 
 type RawEntry = [string, string[] | null];
 
@@ -140,7 +141,7 @@ export class RedisTickSource implements PriceSource {
         delay = 100;
       } catch (e) {
         if (this.stopped) break;
-        this.o.log?.(`ticks: ${(e as Error).message}; retrying in ${delay} ms`);
+        this.o.log?.(`ticks: ${errorMessage(e)}; retrying in ${delay} ms`);
         await new Promise((res) => setTimeout(res, delay));
         delay = Math.min(5000, delay * 2);
       }

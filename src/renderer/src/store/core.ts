@@ -7,6 +7,7 @@ import type { AppStatus, AuditRow, BandPoint, BandPreview, CycleLogRow, IntentVi
 import { UNREACHABLE, type LinkState, type Transport } from '../api';
 import { notifyPermission, readMuted, type NotifyPermission } from '../notify';
 import { readPref } from '../prefs';
+import { errorMessage } from '../../../shared/errors';
 
 export type Screen = ScreenId;
 export type Range = '1D' | '1W' | '1M' | 'ALL';
@@ -124,7 +125,7 @@ export async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T 
   try {
     return await fn();
   } catch (e) {
-    const message = (e as Error).message;
+    const message = errorMessage(e);
     // While the host is unreachable the header says so (and since when): no toast every poll.
     if (!message.startsWith(UNREACHABLE) || get().link === 'up') toast('error', `${what}: ${message}`);
     return undefined;

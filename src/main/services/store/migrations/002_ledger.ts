@@ -1,6 +1,6 @@
 import type { Migration } from './types';
 
-// The ledger (SPEC §7–§9): the durable event log (stand-in for ev.orders), the consumer's position in it, the
+// The ledger (docs/spec.md §7–§9): the durable event log (stand-in for ev.orders), the consumer's position in it, the
 // fills and lifecycle events, quarantine, daily aggregates and written reports.
 export const migration: Migration = {
   version: 2,
@@ -97,7 +97,7 @@ export const migration: Migration = {
       at     INTEGER NOT NULL
     );
 
-    -- EOD report files written by the scheduler (SPEC §9).
+    -- EOD report files written by the scheduler (docs/spec.md §9).
     CREATE TABLE eod_reports_written (
       trading_date TEXT PRIMARY KEY,
       written_at   INTEGER NOT NULL,
