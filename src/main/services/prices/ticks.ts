@@ -1,4 +1,6 @@
-// Truth ticks (docs/spec.md §2, §7): the last valid trade price per symbol, in micro-USD, kept in the ticks table.
+// Truth ticks (docs/spec.md §2, §7): the last valid trade price per symbol, in micro-USD, kept in the ticks table;
+// every tick written is also kept in tick_history with its time (§16), bounded by retention.raw_days.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 
 export interface TickRow {
@@ -37,18 +39,71 @@ export function readTickRows(db: Db): TickRow[] {
   ).map((r) => ({ symbol: r.symbol, priceMicro: r.price_micro, ts: r.ts, source: r.source }));
 }
 
-/** Sets (upserts) ticks in one transaction. */
+/** Days of tick history kept when the book has not run on a config yet (retention.raw_days's default). */
+const DEFAULT_HISTORY_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+interface TickWriter {
+  up: Statement;
+  /** Null on a database without tick_history (the policy lab's working copy drops it: docs/spec.md §16). */
+  hist: Statement | null;
+  prune: Statement | null;
+  keepDays: Statement | null;
+  /** Epoch ms of the newest tick written since the last prune; pruning runs at most once per hour of tick time. */
+  prunedAt: number;
+}
+
+const writers = new WeakMap<Db, TickWriter>();
+
+function writerOf(db: Db): TickWriter {
+  let w = writers.get(db);
+  if (w) return w;
+  const hasHistory = !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tick_history'").get();
+  w = {
+    up: db.prepare(
+      `INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)
+       ON CONFLICT(symbol) DO UPDATE SET price_micro = excluded.price_micro, ts = excluded.ts, source = excluded.source`,
+    ),
+    hist: hasHistory ? db.prepare('INSERT INTO tick_history (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)') : null,
+    prune: hasHistory ? db.prepare('DELETE FROM tick_history WHERE ts < ?') : null,
+    keepDays: hasHistory ? db.prepare("SELECT value FROM app_state WHERE key = 'engine.config'").pluck() : null,
+    prunedAt: 0,
+  };
+  writers.set(db, w);
+  return w;
+}
+
+/** retention.raw_days of the config this book last ran on (docs/spec.md §3, §16), else 30. */
+function historyDays(w: TickWriter): number {
+  try {
+    const text = w.keepDays?.get() as string | undefined;
+    const days = text ? (JSON.parse(text) as { retention?: { raw_days?: unknown } }).retention?.raw_days : undefined;
+    return typeof days === 'number' && days >= 1 ? days : DEFAULT_HISTORY_DAYS;
+  } catch {
+    return DEFAULT_HISTORY_DAYS;
+  }
+}
+
+/**
+ * Sets (upserts) ticks in one transaction, and keeps each in the tick history with its time (docs/spec.md §16):
+ * what the policy lab replays. History older than retention.raw_days before the newest tick is pruned as ticks
+ * are written (at most once per hour of tick time).
+ */
 export function setTicks(db: Db, rows: readonly TickRow[]): void {
-  const up = db.prepare(
-    `INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)
-     ON CONFLICT(symbol) DO UPDATE SET price_micro = excluded.price_micro, ts = excluded.ts, source = excluded.source`,
-  );
+  const w = writerOf(db);
   db.transaction(() => {
+    let newest = 0;
     for (const r of rows) {
       if (!Number.isSafeInteger(r.priceMicro) || r.priceMicro <= 0) {
         throw new RangeError(`tick for ${r.symbol} must be a positive price, got ${r.priceMicro / 1e6}`);
       }
-      up.run(r.symbol, r.priceMicro, r.ts, r.source);
+      w.up.run(r.symbol, r.priceMicro, r.ts, r.source);
+      if (w.hist) w.hist.run(r.symbol, r.priceMicro, r.ts, r.source);
+      if (r.ts > newest) newest = r.ts;
+    }
+    if (w.prune && newest - w.prunedAt >= 3_600_000) {
+      w.prune.run(newest - historyDays(w) * DAY_MS);
+      w.prunedAt = newest;
     }
   })();
 }
