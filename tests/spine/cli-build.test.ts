@@ -9,6 +9,7 @@ import { commands as consoleCmds } from '../../src/main/cli/commands/console';
 import { commands as core } from '../../src/main/cli/commands/core';
 import { commands as engine } from '../../src/main/cli/commands/engine';
 import { commands as ledger } from '../../src/main/cli/commands/ledger';
+import { commands as replay } from '../../src/main/cli/commands/replay';
 import { commands as report } from '../../src/main/cli/commands/report';
 import { commands as store } from '../../src/main/cli/commands/store';
 import { commands as streams } from '../../src/main/cli/commands/streams';
@@ -17,7 +18,7 @@ import { ROOT } from '../support/paths';
 import { tempDir } from '../support/tmp';
 
 // the modules as the router lists them (its loaders use CommonJS require, as the built CLI and tsx do)
-const MODULES = [core, ledger, report, streams, engine, consoleCmds, store];
+const MODULES = [core, ledger, report, streams, engine, replay, consoleCmds, store];
 const COMMANDS = MODULES.flat();
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 let built: string;

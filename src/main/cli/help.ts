@@ -127,6 +127,25 @@ export const HELP: Record<string, CommandHelp> = {
     options: { db: DB, config: CONFIG, limit: 'N  at most N rows (default 500)', json: JSON_OUT },
     examples: ['bandctl audit --db book.db i-0lr7wq5c000', 'bandctl audit --db book.db --limit 50 --json'],
   },
+  replay: {
+    options: {
+      db: 'F  the SQLite book to replay from (required; only read: the replay runs on a copy)',
+      config: 'C  the risk_rules.yaml to replay under (required; invalid: every error with its path and line, exit 2)',
+      compare: 'C2  a second config over the same days: the JSON becomes {"a":…,"b":…}, the text shows both',
+      from: 'D1  first date, YYYY-MM-DD in the account zone (required); the book is taken as it was at its 00:00',
+      to: 'D2  last date, YYYY-MM-DD (required); the period must hold at least one trading day',
+      prices: 'FILE.csv  historical ticks symbol,price,ts (ts required); every held symbol needs a tick by the first evaluation (default: the stored tick history, else the simulator)',
+      at: 'HH:MM  the evaluation time of each trading day, account zone (default 10:00)',
+      approve: 'P  which proposed intents are approved: all, none or pnl-positive (estimated PnL > 0) (default all)',
+      seed: 'N  seed of the price simulator when neither --prices nor the tick history covers the period (default 42)',
+      json: '   print {"from","to","config","days","totals"} as JSON instead of the text table',
+    },
+    examples: [
+      'bandctl replay --db book.db --config risk_rules.yaml --from 2024-01-02 --to 2024-01-31',
+      'bandctl replay --db book.db --config risk_rules.yaml --compare tolerance2.yaml --from 2024-01-02 --to 2024-01-31 --json',
+      'bandctl replay --db book.db --config risk_rules.yaml --from 2024-01-02 --to 2024-03-28 --prices ticks.csv --at 15:30 --approve pnl-positive',
+    ],
+  },
   prices: {
     options: { db: DB, config: CONFIG, 'as-of': 'ISO  the time of ticks given without a ts column (default: now)' },
     examples: ['printf "symbol,price,ts\\nAAPL,190.25,2024-01-10T11:00:00-05:00\\n" | bandctl prices --db book.db -'],

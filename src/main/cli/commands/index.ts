@@ -18,6 +18,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     names: ['evaluate', 'intents', 'approve', 'reject', 'cancel', 'audit', 'prices', 'halt', 'resume'],
     load: () => (require('./engine') as typeof import('./engine')).commands,
   },
+  { names: ['replay'], load: () => (require('./replay') as typeof import('./replay')).commands },
   { names: ['serve', 'web'], load: () => (require('./console') as typeof import('./console')).commands },
   { names: ['backup', 'restore'], load: () => (require('./store') as typeof import('./store')).commands },
 ];
