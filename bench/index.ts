@@ -8,6 +8,7 @@ import type { BenchSection } from './lib';
 const SECTIONS: Record<string, () => Promise<{ section: BenchSection }>> = {
   ledger: () => import('./ledger'),
   engine: () => import('./engine'),
+  replay: () => import('./replay'),
   console: () => import('./console'),
   redis: () => import('./redis'),
 };

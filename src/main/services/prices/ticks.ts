@@ -45,26 +45,43 @@ const DAY_MS = 86_400_000;
 
 interface TickWriter {
   up: Statement;
+  /** The same for a JSON array of [symbol, price_micro, ts, source] (big batches: one statement). */
+  upMany: Statement;
   /** Null on a database without tick_history (the policy lab's working copy drops it: docs/spec.md §16). */
   hist: Statement | null;
+  histMany: Statement | null;
+  /**
+   * Where the tick_gen triggers are gone (the policy lab's working copy drops them for speed), the generation is
+   * bumped here by the number of rows written, as the triggers would have: the engine's in-memory ticks stay exact.
+   */
+  bump: Statement | null;
   prune: Statement | null;
   keepDays: Statement | null;
   /** Epoch ms of the newest tick written since the last prune; pruning runs at most once per hour of tick time. */
   prunedAt: number;
 }
 
+/** Batches at least this big are written with one statement over a JSON array. */
+const MANY = 256;
+const FROM_JSON = "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) j WHERE 1";
+
 const writers = new WeakMap<Db, TickWriter>();
 
 function writerOf(db: Db): TickWriter {
   let w = writers.get(db);
   if (w) return w;
-  const hasHistory = !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tick_history'").get();
+  const has = (type: string, name: string) => !!db.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get(type, name);
+  const hasHistory = has('table', 'tick_history');
+  const upsert = 'ON CONFLICT(symbol) DO UPDATE SET price_micro = excluded.price_micro, ts = excluded.ts, source = excluded.source';
   w = {
-    up: db.prepare(
-      `INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)
-       ON CONFLICT(symbol) DO UPDATE SET price_micro = excluded.price_micro, ts = excluded.ts, source = excluded.source`,
-    ),
+    up: db.prepare(`INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?) ${upsert}`),
+    upMany: db.prepare(`INSERT INTO ticks (symbol, price_micro, ts, source) ${FROM_JSON} ${upsert}`),
     hist: hasHistory ? db.prepare('INSERT INTO tick_history (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)') : null,
+    histMany: hasHistory ? db.prepare(`INSERT INTO tick_history (symbol, price_micro, ts, source) ${FROM_JSON}`) : null,
+    bump:
+      has('table', 'engine_meta') && !has('trigger', 'ticks_gen_upd')
+        ? db.prepare('UPDATE engine_meta SET tick_gen = tick_gen + ? WHERE id = 1')
+        : null,
     prune: hasHistory ? db.prepare('DELETE FROM tick_history WHERE ts < ?') : null,
     keepDays: hasHistory ? db.prepare("SELECT value FROM app_state WHERE key = 'engine.config'").pluck() : null,
     prunedAt: 0,
@@ -97,10 +114,19 @@ export function setTicks(db: Db, rows: readonly TickRow[]): void {
       if (!Number.isSafeInteger(r.priceMicro) || r.priceMicro <= 0) {
         throw new RangeError(`tick for ${r.symbol} must be a positive price, got ${r.priceMicro / 1e6}`);
       }
-      w.up.run(r.symbol, r.priceMicro, r.ts, r.source);
-      if (w.hist) w.hist.run(r.symbol, r.priceMicro, r.ts, r.source);
       if (r.ts > newest) newest = r.ts;
     }
+    if (rows.length >= MANY) {
+      const json = JSON.stringify(rows.map((r) => [r.symbol, r.priceMicro, r.ts, r.source]));
+      w.upMany.run(json);
+      w.histMany?.run(json);
+    } else {
+      for (const r of rows) {
+        w.up.run(r.symbol, r.priceMicro, r.ts, r.source);
+        w.hist?.run(r.symbol, r.priceMicro, r.ts, r.source);
+      }
+    }
+    if (w.bump && rows.length) w.bump.run(rows.length);
     if (w.prune && newest - w.prunedAt >= 3_600_000) {
       w.prune.run(newest - historyDays(w) * DAY_MS);
       w.prunedAt = newest;

@@ -13,6 +13,8 @@ import { bookZone } from '../store/book-zone';
 import { openCopy, rewindTo } from './copy';
 import { ReplayError } from './errors';
 import { pricePath, type PricePath } from './path';
+import type { PriceSource } from '../prices/source';
+import { setTicks } from '../prices/ticks';
 
 export interface ReplayRequest {
   /** First and last trading date, YYYY-MM-DD (account zone). */
@@ -108,19 +110,29 @@ export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, h
     rewindTo(db, fromOpen, req.from, zone);
     const state: ConfigStateLike = { config, valid: true, messages: [], file: null };
     let clock = fromOpen;
-    const engine = new Engine({ db, config: () => state, actor: ACTOR, now: () => clock, timezone: zone });
     const firstAt = localTimeToEpoch(days[0], at, zone);
     const path = pricePath(db, {
       csv: req.pricesCsv ?? null,
       csvName: req.pricesName ?? 'price file',
       seed: req.seed ?? 42,
       fromOpen,
-      end: engine.closeOf(days[days.length - 1]),
+      end: localTimeToEpoch(days[days.length - 1], '23:59', zone),
       firstAt,
       zone,
       at,
       firstDay: days[0],
     });
+    // The day's prices reach the engine as a price source: its cycle sets them (patching its in-memory ticks), lets
+    // the broker look, and evaluates — the live console's timed cycle.
+    const prices: PriceSource = {
+      name: `replay-${path.source}`,
+      advance(d, now) {
+        const rows = path.rowsAt(now);
+        if (rows.length) setTicks(d, rows);
+        return rows;
+      },
+    };
+    const engine = new Engine({ db, config: () => state, actor: ACTOR, now: () => clock, timezone: zone, prices });
     return run(engine, db, path, days, at, policy, config, req, hooks, (t) => (clock = t));
   } finally {
     db.close();
@@ -161,8 +173,7 @@ function run(
     const t = localTimeToEpoch(day, at, zone);
     const close = engine.closeOf(day);
     setClock(t);
-    path.setAt(t);
-    const r = engine.evaluate(t);
+    const r = engine.cycle(t);
     let ids = r.intents.map((x) => x.id);
     if (policy === 'none') ids = [];
     else if (policy === 'pnl-positive') ids = ids.filter((id) => (engine.store.get(id)?.pnl_pct ?? -Infinity) > 0);

@@ -4,15 +4,15 @@
 // symbols with working orders go through the engine's applyTicks, so the paper broker fills as it did live.
 import { RandomWalkSimulator } from '../prices/simulator';
 import { parseTicksCsv, TickCsvError } from '../prices/csv';
-import { readTickRows, setTicks, type TickRow } from '../prices/ticks';
+import { readTickRows, type TickRow } from '../prices/ticks';
 import type { Db } from '../store/db';
 import { ReplayError } from './errors';
 
 export interface PricePath {
   /** Where the prices come from: `csv`, `history` or `simulator`. */
   readonly source: 'csv' | 'history' | 'simulator';
-  /** Sets the copy's truth ticks as of `t` (an evaluation time). */
-  setAt(t: number): void;
+  /** The ticks that set the copy's truth ticks as of `t` (an evaluation time): the latest of each symbol since the last call. */
+  rowsAt(t: number): TickRow[];
   /** The ticks after `t` and before `close` of these symbols, in time order (not yet applied). */
   intraday(t: number, close: number, symbols: ReadonlySet<string>): TickRow[];
 }
@@ -39,10 +39,11 @@ export function pricePath(db: Db, o: PathOptions): PricePath {
   if (o.csv !== null) path = csvPath(db, o);
   else {
     const history = historyRows(db, o.fromOpen, o.end);
-    path = history ? seriesPath(db, 'history', history) : simulatorPath(db, o.seed);
+    path = history ? seriesPath('history', history) : simulatorPath(db, o.seed);
   }
-  // The copy keeps no history of its own ticks (services/prices/ticks.ts writes it only where the table exists).
-  db.exec('DROP TABLE IF EXISTS tick_history');
+  // The copy keeps no history of its own ticks (services/prices/ticks.ts writes it only where the table exists), and
+  // bumps the tick generation once per batch instead of once per row (ticks.ts does it where the triggers are gone).
+  db.exec('DROP TABLE IF EXISTS tick_history; DROP TRIGGER IF EXISTS ticks_gen_ins; DROP TRIGGER IF EXISTS ticks_gen_upd');
   return path;
 }
 
@@ -88,7 +89,7 @@ function csvPath(db: Db, o: PathOptions): PricePath {
       );
     }
   }
-  return seriesPath(db, 'csv', rows);
+  return seriesPath('csv', rows);
 }
 
 /** 1-based line of the n-th data row of a CSV (blank lines and a header skipped). */
@@ -102,17 +103,17 @@ function dataLine(text: string, n: number): number {
 }
 
 /** A recorded series (CSV or history), in time order. */
-function seriesPath(db: Db, source: 'csv' | 'history', rows: readonly TickRow[]): PricePath {
+function seriesPath(source: 'csv' | 'history', rows: readonly TickRow[]): PricePath {
   let next = 0;
   return {
     source,
-    setAt(t) {
+    rowsAt(t) {
       const latest = new Map<string, TickRow>();
       while (next < rows.length && rows[next].ts <= t) {
         latest.set(rows[next].symbol, rows[next]);
         next++;
       }
-      if (latest.size) setTicks(db, [...latest.values()]);
+      return [...latest.values()];
     },
     intraday(t, close, symbols) {
       const out: TickRow[] = [];
@@ -132,14 +133,14 @@ function simulatorPath(db: Db, seed: number): PricePath {
   const symbols = [...price.keys()].sort();
   return {
     source: 'simulator',
-    setAt(t) {
+    rowsAt(t) {
       const rows: TickRow[] = new Array(symbols.length);
       for (let i = 0; i < symbols.length; i++) {
         const p = sim.step(price.get(symbols[i]) as number);
         price.set(symbols[i], p);
         rows[i] = { symbol: symbols[i], priceMicro: p, ts: t, source: 'simulator' };
       }
-      setTicks(db, rows);
+      return rows;
     },
     intraday(t, close, working) {
       const out: TickRow[] = [];
