@@ -47,6 +47,8 @@ interface TickWriter {
   up: Statement;
   /** The same for a JSON array of [symbol, price_micro, ts, source] (big batches: one statement). */
   upMany: Statement;
+  /** The same for a JSON object symbol → price_micro, all at one ts from one source (a price source's step). */
+  upStep: Statement;
   /** Null on a database without tick_history (the policy lab's working copy drops it: docs/spec.md §16). */
   hist: Statement | null;
   histMany: Statement | null;
@@ -76,6 +78,7 @@ function writerOf(db: Db): TickWriter {
   w = {
     up: db.prepare(`INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?) ${upsert}`),
     upMany: db.prepare(`INSERT INTO ticks (symbol, price_micro, ts, source) ${FROM_JSON} ${upsert}`),
+    upStep: db.prepare(`INSERT INTO ticks (symbol, price_micro, ts, source) SELECT j.key, j.value, ?, ? FROM json_each(?) j WHERE 1 ${upsert}`),
     hist: hasHistory ? db.prepare('INSERT INTO tick_history (symbol, price_micro, ts, source) VALUES (?, ?, ?, ?)') : null,
     histMany: hasHistory ? db.prepare(`INSERT INTO tick_history (symbol, price_micro, ts, source) ${FROM_JSON}`) : null,
     bump:
@@ -88,6 +91,17 @@ function writerOf(db: Db): TickWriter {
   };
   writers.set(db, w);
   return w;
+}
+
+/** symbol → price when every row has the first row's ts and source and no symbol repeats; else null. */
+function oneStep(rows: readonly TickRow[]): Record<string, number> | null {
+  const { ts, source } = rows[0];
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const r of rows) {
+    if (r.ts !== ts || r.source !== source || r.symbol in out) return null;
+    out[r.symbol] = r.priceMicro;
+  }
+  return out;
 }
 
 /** retention.raw_days of the config this book last ran on (docs/spec.md §3, §16), else 30. */
@@ -116,7 +130,10 @@ export function setTicks(db: Db, rows: readonly TickRow[]): void {
       }
       if (r.ts > newest) newest = r.ts;
     }
-    if (rows.length >= MANY) {
+    const step = rows.length >= MANY && !w.histMany ? oneStep(rows) : null;
+    if (step) {
+      w.upStep.run(rows[0].ts, rows[0].source, JSON.stringify(step));
+    } else if (rows.length >= MANY) {
       const json = JSON.stringify(rows.map((r) => [r.symbol, r.priceMicro, r.ts, r.source]));
       w.upMany.run(json);
       w.histMany?.run(json);
