@@ -50,10 +50,12 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        // The ledger consumer runs on its own worker thread: it needs its own entry file in the bundle.
+        // The ledger consumer and the Policy lab's replay run on their own worker threads: each needs its own entry
+        // file in the bundle.
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           ledgerWorker: resolve(__dirname, 'src/main/services/ledger/worker.ts'),
+          replayWorker: resolve(__dirname, 'src/main/services/replay/worker.ts'),
         },
       },
     },

@@ -20,9 +20,13 @@ export const PRELOAD_CHANNELS = [
   'ledger:positions',
   'ledger:quarantine',
   'reports:export',
+  'replay:setup',
+  'replay:validate-config',
+  'replay:run',
+  'replay:cancel',
 ] as const satisfies readonly Channel[];
 
-export const PRELOAD_EVENTS = ['status', 'intents:new', 'intents:changed', 'fills', 'config:error', 'app:navigate', 'app:resync'] as const satisfies readonly PushEvent[];
+export const PRELOAD_EVENTS = ['status', 'intents:new', 'intents:changed', 'fills', 'config:error', 'replay:progress', 'app:navigate', 'app:resync'] as const satisfies readonly PushEvent[];
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
 /** @public compile-time check: the preload's lists are complete */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { INTENT_STATUSES, IsoDateSchema } from './domain';
 import { REPORT_FORMAT_IDS, type ReportFormatId } from './report-formats';
+import { APPROVE_POLICIES, type ReplayResult } from './replay';
 import type { ScreenId } from './screens';
 import type {
   AppStatus,
@@ -25,6 +26,25 @@ const out = <T>() => z.custom<T>(() => true);
 
 /** A report format the console can export: one of shared/report-formats.ts. */
 export type ExportFormat = ReportFormatId;
+
+/** A config the Policy lab edits: YAML text, at most 64 KiB (the shipped file is ~3 KiB). */
+const ConfigText = z.string().max(65_536, 'at most 64 KiB of YAML');
+
+/** What the Policy lab opens on: the live config's text (editor A starts from it). */
+export interface ReplaySetup {
+  /** risk_rules.yaml as it is on disk; null when it cannot be read. */
+  config_text: string | null;
+  config_file: string;
+}
+
+/** An edited config, checked exactly like the file (services/config/load.ts): errors at a path and line. */
+export type ConfigCheck = { ok: true } | { ok: false; errors: { path: string; line: number | null; message: string }[] };
+
+/** replay:run's answer: the replay under config A and, when a config B was given, under B. */
+export interface ReplayRun {
+  a: ReplayResult;
+  b: ReplayResult | null;
+}
 
 export const CHANNELS = {
   'app:status': { input: Empty, output: out<AppStatus>() },
@@ -66,6 +86,25 @@ export const CHANNELS = {
     input: z.strictObject({ date: IsoDateSchema, format: z.enum(REPORT_FORMAT_IDS) }),
     output: out<{ saved: boolean; path: string | null; filename: string; content: string }>(),
   },
+  'replay:setup': { input: Empty, output: out<ReplaySetup>() },
+  'replay:validate-config': { input: z.strictObject({ text: ConfigText }), output: out<ConfigCheck>() },
+  'replay:run': {
+    input: z.strictObject({
+      from: IsoDateSchema,
+      to: IsoDateSchema,
+      at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').optional(),
+      approve: z.enum(APPROVE_POLICIES).optional(),
+      /** YAML of an edited config; null = the live config. */
+      configA: ConfigText.nullable(),
+      /** A second config to compare; null = none. */
+      configB: ConfigText.nullable(),
+      /** Historical ticks as CSV text (symbol,price,ts); null or absent = the stored tick history, else the simulator. */
+      pricesCsv: z.string().max(900_000, 'at most 900 KB of CSV').nullable().optional(),
+      seed: z.int().min(0).max(2 ** 31 - 1).optional(),
+    }),
+    output: out<ReplayRun>(),
+  },
+  'replay:cancel': { input: Empty, output: out<{ cancelled: boolean }>() },
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
@@ -81,6 +120,8 @@ export const PUSH_EVENTS = {
   'config:error': out<{ messages: string[] }>(),
   /** Desktop only: the application menu asks the renderer to show a screen. */
   'app:navigate': out<{ screen: ScreenId }>(),
+  /** The Policy lab's replay: trading days evaluated so far of the run's total (both configs together). */
+  'replay:progress': out<{ done: number; total: number }>(),
   /** Browser host: the events missed while the link was down cannot be replayed; refetch everything. */
   'app:resync': out<{ reason: string }>(),
 } as const;

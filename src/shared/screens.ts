@@ -31,6 +31,7 @@ export const SCREEN_REGISTRY = [
   { id: 'reports', label: 'Reports', key: '3', component: 'Reports', loads: ['report'], refreshOn: [] },
   { id: 'positions', label: 'Positions', key: '4', component: 'Positions', loads: ['positions'], refreshOn: [] },
   { id: 'activity', label: 'Activity', key: '5', component: 'Activity', loads: ['activity'], refreshOn: ['intents:changed', 'fills'] },
+  { id: 'lab', label: 'Policy lab', key: '6', component: 'PolicyLab', loads: ['status'], refreshOn: [] },
 ] as const satisfies readonly ScreenRow[];
 
 export type ScreenId = (typeof SCREEN_REGISTRY)[number]['id'];

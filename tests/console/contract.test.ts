@@ -39,6 +39,8 @@ describe('contract coverage', () => {
       'bands:history': { range: 'ALL' },
       'ledger:report': { date: '2024-01-18' },
       'reports:export': { date: '2024-01-18', format: 'csv' },
+      'replay:validate-config': { text: 'buckets:\n  LT:\n    band_drift:\n      tolerance_days: 1\n' },
+      'replay:run': { from: '2024-01-16', to: '2024-01-17', configA: null, configB: null },
     };
     for (const c of ALL_CHANNELS) {
       const r = await dispatch(handlers, c, valid[c], ctx);

@@ -192,6 +192,21 @@ describe('malformed payloads to every channel', () => {
     'ledger:positions': [...common, { bucket: 'LT' }],
     'ledger:quarantine': [...common, { limit: 0 }, { limit: SQL[0] }],
     'reports:export': [...common, {}, { date: '2024-01-18' }, { date: '2024-01-18', format: 'xlsx' }, { date: SQL[1], format: 'csv' }, { date: '2024-01-18', format: 'csv', path: '/etc/passwd' }],
+    'replay:setup': [...common, { file: '/etc/passwd' }],
+    'replay:validate-config': [...common, {}, { text: 5 }, { text: HUGE }, { text: 'account: {}', file: '/etc/passwd' }],
+    'replay:run': [
+      ...common,
+      {},
+      { from: '2024-01-02', to: '2024-01-31' },
+      { from: '2024-02-30', to: '2024-03-01', configA: null, configB: null },
+      { from: SQL[1], to: '2024-03-01', configA: null, configB: null },
+      { from: '2024-01-02', to: '2024-01-31', configA: null, configB: null, at: '25:00' },
+      { from: '2024-01-02', to: '2024-01-31', configA: null, configB: null, approve: 'some' },
+      { from: '2024-01-02', to: '2024-01-31', configA: HUGE, configB: null },
+      { from: '2024-01-02', to: '2024-01-31', configA: null, configB: null, seed: -1 },
+      { from: '2024-01-02', to: '2024-01-31', configA: null, configB: null, db: '/etc/passwd' },
+    ],
+    'replay:cancel': [...common, { id: 'x' }],
   };
 
   it('covers every channel', () => {

@@ -253,7 +253,7 @@ describe('main process (built bundle, electron double)', () => {
     await until(() => readFileSync(viaMenu, 'utf8') === json.stdout, 'the menu export to equal bandctl report --format json');
   });
 
-  it('our own application menu: File, Edit, View with the five screens, Help with About and the logs folder', async () => {
+  it('our own application menu: File, Edit, View with the six screens, Help with About and the logs folder', async () => {
     const { d, dir } = await boot();
     const menu = d.calls.menus.at(-1)!.template;
     expect(menu.map((m) => m.label?.replace('&', ''))).toEqual(['File', 'Edit', 'View', 'Help']);
@@ -268,6 +268,7 @@ describe('main process (built bundle, electron double)', () => {
       ['Reports', 'CmdOrCtrl+3'],
       ['Positions', 'CmdOrCtrl+4'],
       ['Activity', 'CmdOrCtrl+5'],
+      ['Policy lab', 'CmdOrCtrl+6'],
     ]);
     expect(view.submenu!.map((i) => i.role)).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']));
     expect(help.submenu!.map((i) => i.id)).toEqual(['about', 'open-logs-folder']);

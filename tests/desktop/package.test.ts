@@ -8,7 +8,7 @@
 //   which this machine cannot reach; `--dir` packs the same app folder those targets wrap;
 // - embedded asar integrity: electron-builder writes it into macOS and Windows executables only; the fuse is set
 //   here and checked below, the hash it enforces is not.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,11 @@ describe.skipIf(process.platform !== 'linux')('npm run dist -- --dir (electron-b
 
   it('every production dependency the main bundle loads is in the archive, with its own dependencies', () => {
     const present = (name: string) => files.some((f) => f === `/node_modules/${name}/package.json` || f.endsWith(`/node_modules/${name}/package.json`));
-    const main = ['index.js', 'ledgerWorker.js'].map((f) => readFileSync(join(p.dir, 'out/main', f), 'utf8')).join('\n');
+    // the entries (index, the ledger and replay workers) and the chunks they share
+    const main = readdirSync(join(p.dir, 'out/main'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(p.dir, 'out/main', f), 'utf8'))
+      .join('\n');
     const required = [...main.matchAll(/require\("([^"./][^"]*)"\)/g)].map((m) => m[1]).filter((m) => !m.startsWith('node:') && !builtinModules.includes(m) && m !== 'electron');
     const roots = [...new Set(required.map((m) => (m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0])))];
     expect(roots.sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'ioredis', 'luxon', 'yaml', 'zod']));

@@ -16,6 +16,7 @@ import { checkIntegrityOffThread } from '../services/ledger/worker';
 import { EventHub } from './events';
 import type { ConsoleServices } from './services';
 import { ledgerAccess } from './ledger';
+import { replayAccess } from './replay';
 import { errorMessage } from '../../shared/errors';
 
 interface CreateOptions {
@@ -25,6 +26,11 @@ interface CreateOptions {
   reportsDir?: string;
   /** The ledger worker's entry file; null = apply the log on the main thread (see api/ledger.ts). */
   ledgerWorkerFile?: string | null;
+  /**
+   * The Policy lab's replay worker entry (the Electron build emits its own, out/main/replayWorker.js); omitted = the
+   * worker module itself (tsx, vitest, the one-file CLI). A replay never runs on the main thread.
+   */
+  replayWorkerFile?: string;
   /** `simulator` (default: the seeded random walk) or `static` (ticks change only through bandctl prices / Redis). */
   prices?: 'simulator' | 'static';
   /** Take the automatic daily backup (default true). */
@@ -90,6 +96,8 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     nativeBinding: opts.nativeBinding,
     log,
   });
+
+  const replay = replayAccess({ dbFile, configFile, live: () => config.current().config, zone, workerFile: opts.replayWorkerFile });
 
   const offs: (() => void)[] = [
     engine.on('status', (s) => events.emit('status', s)),
@@ -193,9 +201,11 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     quarantine: (limit) => ledger.quarantine(limit),
     reportBundle: (date) => ledger.reportBundle(date),
     renderReport: (bundle, format) => ledger.render(bundle, format),
+    replay,
     async close() {
       if (closed) return;
       closed = true;
+      await replay.stop();
       if (checkTimer) clearTimeout(checkTimer);
       await checking;
       if (watch) clearInterval(watch);

@@ -16,6 +16,7 @@ import type {
 } from '../../shared/types';
 import type { IntentStatus } from '../../shared/domain';
 import { EventHub } from './events';
+import type { ReplayAccess } from './replay';
 
 /** The engine surface the console calls (the engine service's class satisfies it). */
 export interface EngineApi {
@@ -42,5 +43,7 @@ export interface ConsoleServices {
   reportBundle(date: string): ReportBundle;
   /** Exactly the bytes `bandctl report --date D --format F` prints. */
   renderReport(bundle: ReportBundle, format: ExportFormat): string;
+  /** The Policy lab: replays of past periods under edited configs, on a worker thread. */
+  replay: ReplayAccess;
   close(): Promise<void>;
 }

@@ -54,10 +54,13 @@ if (isMainThread) {
   );
 } else {
   // The built CLI is one file, and the threads it starts (the ingest's validator, the console's ledger worker and its
-  // integrity check) run that same file: loading the modules that hold those entries lets them see their workerData
-  // and take over. Named here, not through './main': the commands load lazily, so main alone loads none of them.
+  // integrity check, the Policy lab's replay) run that same file: loading the modules that hold those entries lets
+  // them see their workerData and take over. Named here, not through './main': the commands load lazily, so main
+  // alone loads none of them.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../services/ledger/validator');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../services/ledger/worker');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../services/replay/worker');
 }

@@ -90,6 +90,8 @@ export function runElectronApp(): void {
         // The ledger consumer runs on a worker thread when the build emits its entry (out/main/ledgerWorker.js);
         // otherwise the engine applies the log on the main process's thread at every cycle and external commit.
         ledgerWorkerFile: join(__dirname, 'ledgerWorker.js'),
+        // The Policy lab's replays run on a worker thread of their own entry (out/main/replayWorker.js).
+        replayWorkerFile: join(__dirname, 'replayWorker.js'),
         log: (l: string) => console.log(l),
       });
     } catch (e) {

@@ -8,6 +8,7 @@ import { bandsHandlers } from './bands';
 import { engineHandlers } from './engine';
 import { intentsHandlers } from './intents';
 import { ledgerHandlers } from './ledger';
+import { replayHandlers } from './replay';
 import { reportsHandlers } from './reports';
 
 /** The file name an export is saved under (the scheduled files' name). */
@@ -21,5 +22,6 @@ export function createHandlers(s: ConsoleServices): HandlerMap {
     ...bandsHandlers(s),
     ...ledgerHandlers(s),
     ...reportsHandlers(s),
+    ...replayHandlers(s),
   };
 }

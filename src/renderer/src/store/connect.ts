@@ -5,6 +5,7 @@ import { pickApi } from '../api';
 import { askPermission, notifyPermission, readMuted, showIntentsNotification, writeMuted } from '../notify';
 import { get, set, toast } from './core';
 import { engineActions, setStatus } from './engine';
+import { labActions } from './lab';
 import { viewActions } from './views';
 
 /** How each kind of data a screen shows is fetched afresh. */
@@ -89,6 +90,8 @@ export function connect(): () => void {
     a.listen('config:error', (p) => {
       if (p.messages.length) toast('error', `risk_rules.yaml is invalid, controller suspended: ${p.messages[0]}`);
     }),
+    // The Policy lab's replay, trading day by trading day (the lab shows it while its own run is on its way).
+    a.listen('replay:progress', (p) => labActions.progress(p)),
     // The desktop menu's screen items go where the keys go, and like them do nothing underneath an open dialog.
     a.listen('app:navigate', (p) => {
       if (!get().rejectDialog && !get().approveDialog && !get().cancelDialog) window.location.hash = `#/${p.screen}`;

@@ -1,7 +1,8 @@
 // The console's state (zustand): its shape, the store itself and the helpers every slice shares (the API, toasts,
 // errors). The slices (engine, queue, views) hold the actions; ../store.ts puts them together.
 import { create } from 'zustand';
-import type { BandApi } from '../../../shared/contract';
+import type { BandApi, ConfigCheck, ReplayRun } from '../../../shared/contract';
+import type { ApprovePolicy } from '../../../shared/replay';
 import type { ScreenId } from '../../../shared/screens';
 import type { AppStatus, AuditRow, BandPoint, BandPreview, CycleLogRow, IntentView, PositionView, QuarantinedEvent, ReportView } from '../../../shared/types';
 import { UNREACHABLE, type LinkState, type Transport } from '../api';
@@ -15,6 +16,39 @@ export interface Toast {
   id: number;
   kind: 'ok' | 'error' | 'info';
   text: string;
+}
+
+/** One of the Policy lab's two config editors. */
+export interface LabEditor {
+  text: string;
+  /** The last check of `text` (null: not checked yet, or a check on its way). */
+  check: ConfigCheck | null;
+  /** The text `check` is for. */
+  checked: string | null;
+}
+
+/** The Policy lab: its inputs, the run on its way and the last comparison. */
+export interface LabState {
+  /** The live config's text as read when the lab opened (null: unreadable, or not read yet). */
+  liveText: string | null;
+  configFile: string;
+  loaded: boolean;
+  from: string;
+  to: string;
+  at: string;
+  approve: ApprovePolicy;
+  a: LabEditor;
+  b: LabEditor;
+  /** Compare with config B (else A alone). */
+  compare: boolean;
+  /** A prices file the trader picked (historical ticks, CSV symbol,price,ts). */
+  prices: { name: string; text: string } | null;
+  running: boolean;
+  progress: { done: number; total: number } | null;
+  result: ReplayRun | null;
+  /** The inputs of `result` (the period, the policy) for its exports' names. */
+  ran: { from: string; to: string; at: string; approve: ApprovePolicy } | null;
+  error: string | null;
 }
 
 export interface ConsoleState {
@@ -57,6 +91,8 @@ export interface ConsoleState {
   auditFor: string | null;
   quarantine: QuarantinedEvent[];
   cycles: CycleLogRow[];
+  // the Policy lab (slice: lab)
+  lab: LabState;
   // toasts (here)
   toasts: Toast[];
 }
@@ -99,6 +135,24 @@ export const useConsole = create<ConsoleState>(() => ({
   auditFor: null,
   quarantine: [],
   cycles: [],
+  lab: {
+    liveText: null,
+    configFile: '',
+    loaded: false,
+    from: '',
+    to: '',
+    at: '10:00',
+    approve: 'all',
+    a: { text: '', check: null, checked: null },
+    b: { text: '', check: null, checked: null },
+    compare: true,
+    prices: null,
+    running: false,
+    progress: null,
+    result: null,
+    ran: null,
+    error: null,
+  },
   toasts: [],
 }));
 
