@@ -1,9 +1,9 @@
 // The policy lab's replay (docs/spec.md §16): the band controller run again over past trading days under a config,
 // on an in-memory copy of the book. Each trading day of the account calendar in [from, to]: prices at the
-// evaluation time, ONE evaluation by the real Engine (the live controller, episodes, sizing, cap), the proposed
+// evaluation time, ONE cycle of the real Engine (the live controller, episodes, sizing, cap), the proposed
 // intents approved per policy through the real approval path, the paper broker filling them on the day's later
 // prices, day orders ended at the close. The live book is opened read-only and never written.
-import { accountCalendar, isIsoDate, isTradingDay, localTimeToEpoch, nextTradingDay } from '../../../shared/calendar';
+import { accountCalendar, endOfDateEpoch, isIsoDate, isTradingDay, localTimeToEpoch, nextTradingDay } from '../../../shared/calendar';
 import type { ApprovePolicy, ReplayConfig, ReplayDay, ReplayResult, ReplayTotals } from '../../../shared/replay';
 import type { RiskConfig } from '../config/schema';
 import type { ConfigStateLike } from '../engine/config';
@@ -116,7 +116,7 @@ export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, h
       csvName: req.pricesName ?? 'price file',
       seed: req.seed ?? 42,
       fromOpen,
-      end: localTimeToEpoch(days[days.length - 1], '23:59', zone),
+      end: endOfDateEpoch(days[days.length - 1], zone),
       firstAt,
       zone,
       at,
