@@ -7,6 +7,7 @@
 //    process) appears when it comes back, without a reload, whether the host replays it or (restarted) asks for a
 //    full refetch with app:resync.
 import { expect, test, type Page } from '@playwright/test';
+import { SCREEN_KEY_RANGE } from '../src/shared/screens';
 import type { IntentView } from '../src/shared/types';
 import { bandctl, openDesk, shotPath, startServe, stop, type Desk } from './desk';
 import { nav } from './flow';
@@ -119,7 +120,7 @@ test('keys by physical key on any layout (Ctrl/Cmd+A, R, 1–5, [ ]); dialogs ke
   expect(pending.length).toBeGreaterThan(1);
   await expect(page.getByTestId('pending-count')).toHaveText(`${pending.length} pending`);
   const keys = page.getByTestId('keys');
-  for (const k of ['A', 'R', 'Space', 'Ctrl+A', 'Esc', 'Enter', 'Shift+Enter', 'Tab', '1–5', '[ ]']) await expect(keys.locator('kbd', { hasText: new RegExp(`^${k.replace(/[[\]+]/g, '\\$&')}$`) })).toHaveCount(1);
+  for (const k of ['A', 'R', 'Space', 'Ctrl+A', 'Esc', 'Enter', 'Shift+Enter', 'Tab', SCREEN_KEY_RANGE, '[ ]']) await expect(keys.locator('kbd', { hasText: new RegExp(`^${k.replace(/[[\]+]/g, '\\$&')}$`) })).toHaveCount(1);
 
   // A Russian layout: the key in KeyA types 'ф', the one in KeyR 'к'. Sent as the browser would (code + key).
   const press = (code: string, key: string, mods: { ctrlKey?: boolean; metaKey?: boolean; shiftKey?: boolean } = {}) =>
