@@ -17,6 +17,13 @@ test.afterAll(async () => {
   await desk?.close();
 });
 
+/** axe on the lab as it is: no serious or critical violation. */
+async function axe(page: Page, what: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).include('[aria-label="Policy lab"]').analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(bad, `${what}:\n${bad.join('\n')}`).toEqual([]);
+}
+
 async function download(page: Page, name: string): Promise<{ filename: string; text: string }> {
   const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name, exact: true }).click()]);
   return { filename: d.suggestedFilename(), text: readFileSync((await d.path())!, 'utf8') };
@@ -47,6 +54,7 @@ test('policy lab: edit B, run A vs B, both paths, totals, days, exports, cancel,
   const to = await lab.getByLabel('To', { exact: true }).inputValue();
   expect(from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   expect(to > from).toBe(true);
+  await axe(page, 'the lab before a run');
 
   // an invalid tolerance in B: the error shows at its line, and Run refuses until it is fixed
   const line = live.split('\n').findIndex((l) => /tolerance_days: 2\b/.test(l)) + 1;
@@ -61,6 +69,7 @@ test('policy lab: edit B, run A vs B, both paths, totals, days, exports, cancel,
   await expect(editorB).toHaveAttribute('aria-invalid', 'true');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.locator('.toast.error')).toContainText('Fix config B first');
+  await axe(page, 'config B with an error');
 
   // tolerance 0 in B: valid, and the run compares 2 days of tolerance (A, live) with none (B)
   await editorB.fill(live.replace(/tolerance_days: 2\b/, 'tolerance_days: 0'));
@@ -112,14 +121,12 @@ test('policy lab: edit B, run A vs B, both paths, totals, days, exports, cancel,
   await grid.scrollIntoViewIfNeeded();
   await page.screenshot({ path: shotPath('policy-lab-days') });
 
-  // axe on the lab with its results
-  const r = await new AxeBuilder({ page }).include('[aria-label="Policy lab"]').analyze();
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  expect(bad, bad.join('\n')).toEqual([]);
+  await axe(page, 'the lab with its results');
 
   // a long run (twenty years, both configs) shows its progress and stops on Cancel; the last results stay
+  // (keyboard only: Ctrl+Enter from the date field runs, Esc cancels)
   await lab.getByLabel('From', { exact: true }).fill('2006-01-03');
-  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.keyboard.press('Control+Enter');
   const bar = lab.getByRole('progressbar', { name: 'Replay progress' });
   await expect(bar).toBeVisible();
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(0);
