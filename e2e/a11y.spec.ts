@@ -1,4 +1,4 @@
-// Accessibility (issue #12): axe over each of the five screens at 1440×900, on the first-run desk with pending
+// Accessibility (issue #12): axe over each of the five first screens (the Policy lab has its own in policy-lab.spec.ts) at 1440×900, on the first-run desk with pending
 // intents and on an empty book (no positions, nothing pending: the empty states), with no violation of impact
 // serious or critical. No rule is disabled.
 import AxeBuilder from '@axe-core/playwright';
