@@ -10,8 +10,8 @@ import {
 } from '../../../shared/calendar';
 import type { BandStatus, EngineMode } from '../../../shared/domain';
 import type { RiskConfig } from '../config/schema';
-import { capMicro, measureBand, type BandMeasure, type BookPosition } from '../bands/math';
-import { valueBook, type StalePrice } from '../bands/valuation';
+import { capMicro, type BandMeasure, type BookPosition } from '../bands/math';
+import type { StalePrice } from '../bands/valuation';
 import type { ConfigStateLike } from './config';
 import type { EngineContext } from './context';
 import { getStateFast as getState } from './stmt';
@@ -56,15 +56,30 @@ export function haltInfo(ctx: EngineContext): HaltInfo | null {
   }
 }
 
+/**
+ * localTimeToEpoch, remembered: a pure function of its three arguments (the zone rules cannot change in a process),
+ * asked for the same few closes on every tick a day's working orders see. Bounded: cleared when it grows past 4,096.
+ */
+const epochs = new Map<string, number>();
+function localEpoch(date: string, hhmm: string, zone: string): number {
+  const key = `${date} ${hhmm} ${zone}`;
+  let t = epochs.get(key);
+  if (t === undefined) {
+    t = localTimeToEpoch(date, hhmm, zone);
+    if (epochs.size >= 4096) epochs.clear();
+    epochs.set(key, t);
+  }
+  return t;
+}
+
 export function snapshot(ctx: EngineContext, now: number): Snapshot {
   const state = ctx.config();
   const cfg = ctx.book.effectiveConfig();
   const cal: Calendar = accountCalendar(ctx.zone, cfg.account);
   const positions = ctx.book.positions();
   // Stale: a tick from before the previous trading day, or none at all (valued at average cost).
-  const freshFrom = localTimeToEpoch(previousTradingDay(tradingDateOf(now, ctx.zone), cal), '00:00', ctx.zone);
-  const v = valueBook(positions, ctx.book.tickInfo(), freshFrom);
-  const measure = measureBand(positions, v.prices, cfg.account.equity);
+  const freshFrom = localEpoch(previousTradingDay(tradingDateOf(now, ctx.zone), cal), '00:00', ctx.zone);
+  const { valuation: v, measure } = ctx.book.valued(positions, freshFrom, cfg.account.equity);
   const cap = capMicro(cfg.account.equity, cfg.global.hard_cap_gross_pct);
   const halt = haltInfo(ctx);
   const mode: EngineMode = halt ? 'HALTED' : measure.globalGrossMicro > cap ? 'DERISK' : 'NORMAL';
@@ -88,7 +103,7 @@ export function snapshot(ctx: EngineContext, now: number): Snapshot {
 
 /** Epoch ms of the close of a trading date (an early close included): approved orders are DAY orders. */
 export function closeOf(ctx: EngineContext, tradingDate: string): number {
-  return localTimeToEpoch(tradingDate, closeTime(ctx, tradingDate), ctx.zone);
+  return localEpoch(tradingDate, closeTime(ctx, tradingDate), ctx.zone);
 }
 
 /** HH:MM of the close of a trading date in the account zone. */
