@@ -128,28 +128,32 @@ function seriesPath(source: 'csv' | 'history', rows: readonly TickRow[]): PriceP
 /** The seeded random walk of docs/spec.md §7 from the book's ticks: one step a day at the evaluation time. */
 function simulatorPath(db: Db, seed: number): PricePath {
   const sim = new RandomWalkSimulator({ seed });
-  const price = new Map<string, number>();
-  for (const r of readTickRows(db)) price.set(r.symbol, r.priceMicro);
-  const symbols = [...price.keys()].sort();
+  const start = new Map<string, number>();
+  for (const r of readTickRows(db)) start.set(r.symbol, r.priceMicro);
+  const symbols = [...start.keys()].sort();
+  // Each symbol's current price at its index in `symbols` (a plain array: this is stepped 10,000 times a day).
+  const price = symbols.map((s) => start.get(s) as number);
+  const at = new Map<string, number>(symbols.map((s, i) => [s, i]));
   return {
     source: 'simulator',
     rowsAt(t) {
       const rows: TickRow[] = new Array(symbols.length);
       for (let i = 0; i < symbols.length; i++) {
-        const p = sim.step(price.get(symbols[i]) as number);
-        price.set(symbols[i], p);
+        const p = sim.step(price[i]);
+        price[i] = p;
         rows[i] = { symbol: symbols[i], priceMicro: p, ts: t, source: 'simulator' };
       }
       return rows;
     },
     intraday(t, close, working) {
       const out: TickRow[] = [];
-      const some = [...working].filter((s) => price.has(s)).sort();
-      for (let at = t + SIM_STEP_MS; at < close; at += SIM_STEP_MS) {
+      const some = [...working].filter((s) => at.has(s)).sort();
+      for (let ts = t + SIM_STEP_MS; ts < close; ts += SIM_STEP_MS) {
         for (const s of some) {
-          const p = sim.step(price.get(s) as number);
-          price.set(s, p);
-          out.push({ symbol: s, priceMicro: p, ts: at, source: 'simulator' });
+          const i = at.get(s) as number;
+          const p = sim.step(price[i]);
+          price[i] = p;
+          out.push({ symbol: s, priceMicro: p, ts, source: 'simulator' });
         }
       }
       return out;
