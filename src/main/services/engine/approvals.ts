@@ -55,8 +55,7 @@ function approveTx(ctx: EngineContext, ids: readonly string[], actor: string, no
   const committed = openIntents(ctx, true);
   let used = s.measure.globalGrossMicro + openIncreaseGross(committed, s.prices);
   // What each position still has to give: its size less what working decreases of it will take.
-  const held = new Map<string, number>();
-  for (const p of s.positions) held.set(`${p.bucket}\u0000${p.symbol}`, p.qty);
+  const held = ctx.book.qtyLookup(s.positions);
   const reserved = new Map<string, number>();
   for (const r of ctx.store.open()) {
     if (!WORKING_STATUSES.includes(r.status) || parseClassification(r.classification).effect !== 'DECREASE') continue;
@@ -128,7 +127,7 @@ function approveTx(ctx: EngineContext, ids: readonly string[], actor: string, no
     }
     const c = parseClassification(rec.classification);
     const key = `${rec.bucket}\u0000${rec.symbol}`;
-    const qty = held.get(key) ?? 0;
+    const qty = held(key);
     const side = c.direction === 'LONG' ? 1 : -1;
     const now_ = qty === 0 ? 'flat' : `${qty > 0 ? 'long' : 'short'} ${Math.abs(qty)}`;
     if (c.effect === 'DECREASE') {

@@ -173,6 +173,24 @@ export class BookCache {
   }
 
   /**
+   * A look-up of the signed qty by `bucket NUL symbol` in `positions` (0 when it holds none): through this copy's
+   * index when `positions` is the copy positions() returned, else a map built from it.
+   */
+  qtyLookup(positions: readonly BookPosition[]): (key: string) => number {
+    const c = this.bookCache;
+    if (c && c.positions === positions) {
+      const { index } = c;
+      return (key) => {
+        const i = index.get(key);
+        return i === undefined ? 0 : positions[i].qty;
+      };
+    }
+    const held = new Map<string, number>();
+    for (const p of positions) held.set(`${p.bucket}\u0000${p.symbol}`, p.qty);
+    return (key) => held.get(key) ?? 0;
+  }
+
+  /**
    * valueBook and measureBand of the book at the ticks, remembered while the book (array), the ticks (map and
    * its in-place version), freshFrom and equity are the same: their results are shared, read-only.
    */
