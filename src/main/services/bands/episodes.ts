@@ -33,5 +33,32 @@ export function endEpisode(db: Db, id: number, at: number, date: string): void {
  * starts on a weekend or holiday counts from the next trading day; it is never less than 1 while it lasts.
  */
 export function daysInViolation(startDate: string, date: string, cal: Calendar): number {
-  return Math.max(1, tradingDaysBetween(startDate, date, cal));
+  return Math.max(1, countFrom(startDate, date, cal));
+}
+
+/**
+ * The last count asked for: an episode is counted again at every evaluation, one day further each time. The count
+ * of [from, to] is additive over dates (each date counts or not by itself), so [from, to'] for a later to' is it plus
+ * the count of (to, to'] under the same calendar (compared by value).
+ */
+let last: { from: string; to: string; cal: string; n: number } | null = null;
+
+function countFrom(from: string, to: string, cal: Calendar): number {
+  const calKey = JSON.stringify([cal.timezone, cal.holidays, cal.exchange ?? null, cal.openDates ?? null, cal.earlyCloses ?? null]);
+  let n: number;
+  if (last && last.from === from && last.cal === calKey && last.to >= from && to >= last.to) {
+    n = to === last.to ? last.n : last.n + tradingDaysBetween(dayAfter(last.to), to, cal);
+  } else {
+    n = tradingDaysBetween(from, to, cal);
+  }
+  last = { from, to, cal: calKey, n };
+  return n;
+}
+
+/** The calendar date after a YYYY-MM-DD date. */
+function dayAfter(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d + 1);
+  return t.toISOString().slice(0, 10);
 }
