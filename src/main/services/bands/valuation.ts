@@ -21,16 +21,20 @@ export interface StalePrice {
 
 export interface Valuation {
   /** symbol → the price every exposure figure uses (micro-USD). */
-  prices: Map<string, number>;
+  prices: ReadonlyMap<string, number>;
   /** symbol → truth ticks only (no average costs): candidates, limit prices and an increase's cap check. */
-  ticks: Map<string, number>;
+  ticks: ReadonlyMap<string, number>;
   stale: StalePrice[];
 }
 
+/**
+ * Values a book (both maps are read-only for callers: while no position is valued at its average cost, `prices`
+ * and `ticks` are one map, the truth ticks; else `prices` is a copy of it with the average costs added).
+ */
 export function valueBook(positions: readonly BookPosition[], ticks: ReadonlyMap<string, TickInfo>, freshFrom: number): Valuation {
-  const prices = new Map<string, number>();
-  for (const [symbol, t] of ticks) prices.set(symbol, t.price);
-  const tickMap = new Map(prices);
+  const tickMap = new Map<string, number>();
+  for (const [symbol, t] of ticks) tickMap.set(symbol, t.price);
+  let prices: Map<string, number> = tickMap;
   const stale = new Map<string, StalePrice>();
   for (const p of positions) {
     if (p.qty === 0 || stale.has(p.symbol)) continue;
@@ -41,7 +45,10 @@ export function valueBook(positions: readonly BookPosition[], ticks: ReadonlyMap
     } else {
       stale.set(p.symbol, { symbol: p.symbol, basis: 'avg-cost', since: null });
       // One price per symbol: a symbol held in two buckets takes the first position's average cost.
-      if (!prices.has(p.symbol)) prices.set(p.symbol, Math.round(p.costMicro / Math.abs(p.qty)));
+      if (!prices.has(p.symbol)) {
+        if (prices === tickMap) prices = new Map(tickMap);
+        prices.set(p.symbol, Math.round(p.costMicro / Math.abs(p.qty)));
+      }
     }
   }
   return { prices, ticks: tickMap, stale: [...stale.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)) };

@@ -30,9 +30,9 @@ interface Snapshot {
   cal: Calendar;
   positions: BookPosition[];
   /** Truth ticks (micro-USD): candidates, limit prices, an increase's cap check. */
-  ticks: Map<string, number>;
+  ticks: ReadonlyMap<string, number>;
   /** The price each exposure figure uses: fresh tick, else old tick, else average cost. */
-  prices: Map<string, number>;
+  prices: ReadonlyMap<string, number>;
   stale: StalePrice[];
   measure: BandMeasure;
   cap: bigint;
