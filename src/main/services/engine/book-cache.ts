@@ -20,14 +20,21 @@ interface TouchLog {
   prune: Statement;
 }
 
+/**
+ * Rows the log holds at most: past that a write is not logged (the generation then moved by more than the log
+ * shows: a full reload, which empties the log). Its ids are contiguous (only a prefix is deleted, only a suffix
+ * rolled back), so MAX − MIN is its size: two look-ups per write (two subqueries: MIN and MAX in one would scan).
+ */
+const TOUCH_MAX = 4096;
+const TOUCH_ROOM = `WHEN COALESCE((SELECT MAX(id) FROM temp.book_cache_touched) - (SELECT MIN(id) FROM temp.book_cache_touched), 0) < ${TOUCH_MAX}`;
 const TOUCH_SQL = `
   CREATE TEMP TABLE IF NOT EXISTS book_cache_touched (
     id INTEGER PRIMARY KEY AUTOINCREMENT, bucket TEXT NOT NULL, symbol TEXT NOT NULL, old_bucket TEXT, old_symbol TEXT);
-  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_ins AFTER INSERT ON main.positions
+  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_ins AFTER INSERT ON main.positions ${TOUCH_ROOM}
     BEGIN INSERT INTO book_cache_touched (bucket, symbol) VALUES (NEW.bucket, NEW.symbol); END;
-  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_upd AFTER UPDATE ON main.positions
+  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_upd AFTER UPDATE ON main.positions ${TOUCH_ROOM}
     BEGIN INSERT INTO book_cache_touched (bucket, symbol, old_bucket, old_symbol) VALUES (NEW.bucket, NEW.symbol, OLD.bucket, OLD.symbol); END;
-  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_del AFTER DELETE ON main.positions
+  CREATE TEMP TRIGGER IF NOT EXISTS book_cache_touched_del AFTER DELETE ON main.positions ${TOUCH_ROOM}
     BEGIN INSERT INTO book_cache_touched (bucket, symbol) VALUES (OLD.bucket, OLD.symbol); END;`;
 
 /**
@@ -125,6 +132,7 @@ export class BookCache {
     }
     // The log's end before the rows: this connection writes nothing between these statements.
     const logId = this.log ? (this.log.lastId.get() as number) : 0;
+    if (this.log) this.log.prune.run(logId);
     const positions = this.loadPositions();
     const index = new Map<string, number>();
     for (let i = 0; i < positions.length; i++) index.set(`${positions[i].bucket}\u0000${positions[i].symbol}`, i);
