@@ -106,6 +106,13 @@ describe('progress, cancel and the simulator', () => {
     expect((err as ReplayError).message).toBe('replay canceled after 1 of 3 trading days');
   });
 
+  it('loads the better-sqlite3 build it is given (the desktop app passes its Electron build)', () => {
+    const nodeBuild = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    const req = { from: '2024-01-12', to: '2024-01-17' };
+    expect(replay(db, shipped, req, { nativeBinding: nodeBuild })).toEqual(replay(db, shipped, req));
+    expect(() => replay(db, shipped, req, { nativeBinding: join(tmp.dir, 'no-such-build.node') })).toThrow(/no-such-build\.node/);
+  });
+
   it('without a price file or history in the period, the seeded simulator: same seed, same replay', () => {
     const a = replay(db, shipped, { from: '2024-02-01', to: '2024-02-29', seed: 3 });
     expect(replay(db, shipped, { from: '2024-02-01', to: '2024-02-29', seed: 3 })).toEqual(a);

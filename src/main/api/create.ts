@@ -97,7 +97,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     log,
   });
 
-  const replay = replayAccess({ dbFile, configFile, live: () => config.current().config, zone, workerFile: opts.replayWorkerFile });
+  const replay = replayAccess({ dbFile, configFile, live: () => config.current().config, zone, workerFile: opts.replayWorkerFile, nativeBinding: opts.nativeBinding });
 
   const offs: (() => void)[] = [
     engine.on('status', (s) => events.emit('status', s)),

@@ -30,6 +30,8 @@ interface ReplayAccessOptions {
   zone: string;
   /** The worker's entry file: omitted = the worker module itself (tsx, vitest, the one-file CLI). */
   workerFile?: string;
+  /** The better-sqlite3 build the replay's worker loads (the desktop app's Electron build). */
+  nativeBinding?: string;
 }
 
 /** The 1-based line of the first `timezone:` key (account.timezone), for an error shown at its line. */
@@ -88,7 +90,7 @@ export function replayAccess(opts: ReplayAccessOptions): ReplayAccess {
       } else a = configOf('configA', args.configA);
       const configs = args.configB === null ? [a] : [a, configOf('configB', args.configB)];
       const req = { from: args.from, to: args.to, at: args.at, approve: args.approve, pricesCsv: args.pricesCsv ?? null, seed: args.seed };
-      const current = replayOffThread(opts.dbFile, configs, req, { workerFile: opts.workerFile, onProgress });
+      const current = replayOffThread(opts.dbFile, configs, req, { workerFile: opts.workerFile, nativeBinding: opts.nativeBinding, onProgress });
       job = current;
       running = current.result.catch(() => undefined);
       try {

@@ -9,12 +9,15 @@ import { appliedVersions, openDb, StoreError, type Db } from '../store/db';
 import { storedZone } from '../store/book-zone';
 import { ReplayError } from './errors';
 
-/** An in-memory copy of the book in `file`; the file is only read. */
-export function openCopy(file: string): Db {
+/**
+ * An in-memory copy of the book in `file`; the file is only read. `nativeBinding`: the better-sqlite3 build to load
+ * (the Electron app's own, as for every other connection it opens), else the default one.
+ */
+export function openCopy(file: string, nativeBinding?: string): Db {
   if (!existsSync(file)) throw new ReplayError(`database ${file} does not exist`);
   let src: Db;
   try {
-    src = openDb(file, { readonly: true });
+    src = openDb(file, { readonly: true, nativeBinding });
   } catch (e) {
     if (e instanceof StoreError) throw new ReplayError(e.message);
     throw e;
@@ -30,7 +33,7 @@ export function openCopy(file: string): Db {
     image[18] = 1;
     image[19] = 1;
   }
-  const db = new Database(image);
+  const db = nativeBinding ? new Database(image, { nativeBinding }) : new Database(image);
   db.pragma('foreign_keys = ON');
   // The copy is migrated like the file would be at its next open (a book from an older app).
   const applied = new Set(appliedVersions(db));

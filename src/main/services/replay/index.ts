@@ -39,6 +39,8 @@ export interface ReplayHooks {
   onProgress?: (done: number, total: number) => void;
   /** Asked before each trading day; true stops the replay with ReplayError code CANCELED. */
   isCancelled?: () => boolean;
+  /** The better-sqlite3 build to load (the desktop app passes its Electron build); default: the package's own. */
+  nativeBinding?: string;
 }
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -95,7 +97,7 @@ function checkRequest(req: ReplayRequest): { at: string; policy: ApprovePolicy }
  */
 export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, hooks: ReplayHooks = {}): ReplayResult {
   const { at, policy } = checkRequest(req);
-  const db = openCopy(dbFile);
+  const db = openCopy(dbFile, hooks.nativeBinding);
   try {
     let zone: string;
     try {

@@ -19,6 +19,7 @@ interface ReplayInput {
   req: ReplayRequest;
   /** Int32Array over it: [0] = 1 once the parent cancels. */
   cancel: SharedArrayBuffer;
+  nativeBinding?: string;
 }
 
 type WorkerMessage =
@@ -40,6 +41,8 @@ interface ReplayThreadOptions {
   onProgress?: (done: number, total: number) => void;
   /** How long a cancelled worker may take to stop by itself before it is terminated (default 3 s). */
   graceMs?: number;
+  /** The better-sqlite3 build the worker loads (the desktop app's Electron build). */
+  nativeBinding?: string;
 }
 
 function thisFile(): string {
@@ -57,7 +60,7 @@ export function replayOffThread(dbFile: string, configs: RiskConfig[], req: Repl
   }
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
-  const data: ReplayInput = { replayWorker: true, dbFile, configs, req, cancel };
+  const data: ReplayInput = { replayWorker: true, dbFile, configs, req, cancel, nativeBinding: opts.nativeBinding };
   // A .ts entry (the parent runs under tsx or vitest) needs tsx inside the worker too (see ledger/worker.ts).
   const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
   const worker = new Worker(file, { workerData: data, execArgv });
@@ -109,6 +112,7 @@ function runWorker(input: ReplayInput): void {
     input.configs.forEach((config, i) => {
       const r = replay(input.dbFile, config, input.req, {
         isCancelled,
+        nativeBinding: input.nativeBinding,
         onProgress: (done, total) => port.postMessage({ type: 'progress', done: i * total + done, total: n * total } satisfies WorkerMessage),
       });
       results.push(r);
