@@ -37,9 +37,9 @@ const CONFIG: ConfigStateLike = { config: null, valid: false, messages: [], file
 const SYMS = ['AA', 'BB', 'CC', 'DD', 'EE', 'FF', 'GG', 'HH', 'II', 'JJ'];
 const KEYS: [string, string][] = SYMS.flatMap((s) => [['LT', s] as [string, string], ['MM', s] as [string, string]]);
 const keyOf = (p: { bucket: string; symbol: string }): string => `${p.bucket}\u0000${p.symbol}`;
-/** Own writes the TEMP log is sure to hold (its bound is 4,096; its size check lets one more row in). */
+/** Own writes the TEMP log holds at most (book-cache.ts TOUCH_MAX). */
 const LOG_HOLDS = 4096;
-const LOG_HOLDS_AT_MOST = 4097;
+const LOG_HOLDS_AT_MOST = LOG_HOLDS;
 
 function fullRead(db: Db): BookPosition[] {
   const rows = db.prepare('SELECT bucket, symbol, qty, cost_micro FROM positions WHERE qty != 0').raw().all() as [BookPosition['bucket'], string, number, number][];

@@ -23,10 +23,10 @@ interface TouchLog {
 /**
  * Rows the log holds at most: past that a write is not logged (the generation then moved by more than the log
  * shows: a full reload, which empties the log). Its ids are contiguous (only a prefix is deleted, only a suffix
- * rolled back), so MAX − MIN is its size: two look-ups per write (two subqueries: MIN and MAX in one would scan).
+ * rolled back), so MAX − MIN + 1 is its size: two look-ups per write (two subqueries: MIN and MAX in one would scan).
  */
 const TOUCH_MAX = 4096;
-const TOUCH_ROOM = `WHEN COALESCE((SELECT MAX(id) FROM temp.book_cache_touched) - (SELECT MIN(id) FROM temp.book_cache_touched), 0) < ${TOUCH_MAX}`;
+const TOUCH_ROOM = `WHEN COALESCE((SELECT MAX(id) FROM temp.book_cache_touched) - (SELECT MIN(id) FROM temp.book_cache_touched) + 1, 0) < ${TOUCH_MAX}`;
 const TOUCH_SQL = `
   CREATE TEMP TABLE IF NOT EXISTS book_cache_touched (
     id INTEGER PRIMARY KEY AUTOINCREMENT, bucket TEXT NOT NULL, symbol TEXT NOT NULL, old_bucket TEXT, old_symbol TEXT);
