@@ -8,30 +8,14 @@ import { CHANNELS, type Channel } from '../../src/shared/contract';
 import type { IntentView } from '../../src/shared/types';
 import { createHandlers } from '../../src/main/api/handlers';
 import { startHost, tokenMatches, type Host } from '../../src/main/host/server';
+import { httpRequest, type HttpOptions, type HttpResponse } from '../support/http';
 import { correctingFixture, type Fixture } from './helpers';
 
 let fx: Fixture;
 let host: Host;
 const TOKEN = 'test-token-0123456789abcdef';
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function http(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, method, path, headers: { ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
-}
+const http = (method: string, path: string, opts: HttpOptions = {}): Promise<HttpResponse> => httpRequest(host, method, path, opts);
 
 async function api(channel: string, input?: unknown, token = TOKEN): Promise<{ status: number; json: { ok: boolean; data?: unknown; error?: { code: string; message: string } } }> {
   const r = await http('POST', `/api/${channel}`, {

@@ -10,7 +10,7 @@
 //   8. internal error text only in the log, under a reference the client is given
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import { cookieValue, HOST_LIMITS, isJsonContentType, parseTarget, readCookie, s
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
 import { correctingFixture, type Fixture } from '../console/helpers';
+import { httpRequest, type HttpOptions, type HttpResponse } from '../support/http';
 import { BANDCTL_BIN as BANDCTL, ROOT as REPO } from '../support/paths';
 
 const TOKEN = 'hardening-token-0123456789abcdef';
@@ -82,26 +83,8 @@ function raw(port: number, text: string | Buffer, opts: { waitMs?: number; local
   });
 }
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function http(h: Host, method: string, path: string, opts: { body?: string; headers?: OutgoingHttpHeaders; localAddress?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const headers: OutgoingHttpHeaders = { host: `127.0.0.1:${h.port}`, ...opts.headers };
-    if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
-    const req = request({ host: '127.0.0.1', port: h.port, method, path, headers, localAddress: opts.localAddress, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
-}
+const http = (h: Host, method: string, path: string, opts: HttpOptions = {}): Promise<HttpResponse> =>
+  httpRequest({ port: h.port }, method, path, { ...opts, headers: { host: `127.0.0.1:${h.port}`, ...opts.headers } });
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-band-token': TOKEN };
 
@@ -448,30 +431,34 @@ describe('2. caps: push streams (total and per token) and connections', () => {
   });
 });
 
+/** Sends `head`, then one `byte` every 50 ms (at most 60: 3 s) until the server answers and closes the connection. */
+function trickle(port: number, head: string, byte: string): Promise<RawRes> {
+  return new Promise<RawRes>((resolve) => {
+    const t0 = Date.now();
+    const s = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    let sent = 0;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    s.on('connect', () => {
+      s.write(head);
+      timer = setInterval(() => (++sent > 60 ? clearInterval(timer) : s.write(byte)), 50);
+    });
+    s.on('data', (c: Buffer) => (buf += c.toString()));
+    s.on('close', () => {
+      clearInterval(timer);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0) || null, head: buf, body: '', closed: true, ms: Date.now() - t0 });
+    });
+    s.on('error', () => undefined);
+  });
+}
+
 describe('3. timeouts: slow clients are cut, healthy push streams are not', () => {
   const SHORT = { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 800, pushKeepAliveMs: 200 };
 
   it('a client that never finishes its request head is answered 408 and cut after headersTimeout (not ~37 s)', async () => {
     const { h, logs } = await logged({ limits: SHORT });
     // trickles one header byte every 50 ms, at most 60 of them (3 s)
-    const slow = await new Promise<RawRes>((resolve) => {
-      const t0 = Date.now();
-      const s = connect({ host: '127.0.0.1', port: h.port });
-      let buf = '';
-      let sent = 0;
-      let timer: ReturnType<typeof setInterval> | undefined;
-      s.on('connect', () => {
-        s.write(`GET /?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Slow: `);
-        timer = setInterval(() => (++sent > 60 ? clearInterval(timer) : s.write('a')), 50);
-      });
-      s.on('data', (c: Buffer) => (buf += c.toString()));
-      const end = () => {
-        clearInterval(timer);
-        resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0) || null, head: buf, body: '', closed: true, ms: Date.now() - t0 });
-      };
-      s.on('close', end);
-      s.on('error', () => undefined);
-    });
+    const slow = await trickle(h.port, `GET /?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Slow: `, 'a');
     expect(slow.status).toBe(408);
     expect(slow.ms).toBeGreaterThanOrEqual(250);
     expect(slow.ms).toBeLessThan(1_500);
@@ -484,23 +471,11 @@ describe('3. timeouts: slow clients are cut, healthy push streams are not', () =
 
   it('a body that trickles in is cut after requestTimeout (408)', async () => {
     const { h } = await logged({ limits: SHORT });
-    const r = await new Promise<RawRes>((resolve) => {
-      const t0 = Date.now();
-      const s = connect({ host: '127.0.0.1', port: h.port });
-      let buf = '';
-      let sent = 0;
-      let timer: ReturnType<typeof setInterval> | undefined;
-      s.on('connect', () => {
-        s.write(`POST /api/app:status HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Band-Token: ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`);
-        timer = setInterval(() => (++sent > 60 ? clearInterval(timer) : s.write(' ')), 50);
-      });
-      s.on('data', (c: Buffer) => (buf += c.toString()));
-      s.on('close', () => {
-        clearInterval(timer);
-        resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0) || null, head: buf, body: '', closed: true, ms: Date.now() - t0 });
-      });
-      s.on('error', () => undefined);
-    });
+    const r = await trickle(
+      h.port,
+      `POST /api/app:status HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nX-Band-Token: ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`,
+      ' ',
+    );
     expect(r.status).toBe(408);
     expect(r.ms).toBeLessThan(2_000);
   });

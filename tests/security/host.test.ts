@@ -25,6 +25,7 @@ import { allowedHostHeaders, isLoopback, MAX_BODY_BYTES, startHost, tokenMatches
 import { loadDemoBook } from '../../src/main/services/demo';
 import { openDb } from '../../src/main/services/store/db';
 import { correctingFixture, type Fixture } from '../console/helpers';
+import { httpRequest, type HttpOptions, type HttpResponse } from '../support/http';
 import { BANDCTL_TS as BANDCTL, ROOT as REPO, TSX_CJS } from '../support/paths';
 
 // Pass-through spy on the real timingSafeEqual, so the test sees what tokenMatches compares.
@@ -42,44 +43,16 @@ let limited: Host; // burst 3, 2/s, on a clock the test moves
 let clock = 1_000_000;
 const seen: { where: string; headers: Record<string, string | string[] | undefined> }[] = [];
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function http(
-  h: Host,
-  method: string,
-  path: string,
-  opts: { body?: string | Buffer; headers?: OutgoingHttpHeaders; localAddress?: string; chunked?: boolean } = {},
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const headers: OutgoingHttpHeaders = { ...opts.headers };
-    if (opts.body !== undefined && !opts.chunked) headers['content-length'] = Buffer.byteLength(opts.body);
-    const req = request({ host: h.host, port: h.port, method, path, headers, localAddress: opts.localAddress, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        seen.push({ where: `${method} ${path}`, headers: res.headers });
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) {
-      if (opts.chunked) {
-        // several writes without a Content-Length: the limit must hold on the bytes actually received
-        const b = Buffer.from(opts.body);
-        for (let i = 0; i < b.length; i += 256 * 1024) req.write(b.subarray(i, i + 256 * 1024));
-      } else req.write(opts.body);
-    }
-    req.end();
-  });
+/** A request to `h`; every response's headers are kept in `seen` (the header checks read them all). */
+async function http(h: Host, method: string, path: string, opts: HttpOptions = {}): Promise<HttpResponse> {
+  const r = await httpRequest(h, method, path, opts); // opts.chunked: the body limit must hold on the bytes received
+  seen.push({ where: `${method} ${path}`, headers: r.headers });
+  return r;
 }
 
 type Json = { ok: boolean; data?: unknown; error?: { code: string; message: string } };
 
-async function api(h: Host, channel: string, input?: unknown, extra: { headers?: OutgoingHttpHeaders; localAddress?: string } = {}): Promise<Res & { json: Json }> {
+async function api(h: Host, channel: string, input?: unknown, extra: { headers?: OutgoingHttpHeaders; localAddress?: string } = {}): Promise<HttpResponse & { json: Json }> {
   const r = await http(h, 'POST', `/api/${channel}`, {
     body: input === undefined ? '' : JSON.stringify(input),
     headers: { 'content-type': 'application/json', 'x-band-token': TOKEN, ...extra.headers },
@@ -414,7 +387,7 @@ describe('3. no CORS for foreign origins', () => {
 });
 
 describe('4. security headers', () => {
-  function common(r: Res, where: string) {
+  function common(r: HttpResponse, where: string) {
     expect(r.headers['x-content-type-options'], where).toBe('nosniff');
     expect(r.headers['referrer-policy'], where).toBe('no-referrer');
     expect(r.headers['x-frame-options'], where).toBe('DENY');
@@ -435,7 +408,7 @@ describe('4. security headers', () => {
   });
 
   it("on every API answer (200, 400, 401, 403, 404, 405, 413, 415, 429) and SSE: default-src 'none' and Cache-Control: no-store", async () => {
-    const answers: [string, Res][] = [
+    const answers: [string, HttpResponse][] = [
       ['200', await api(main, 'app:status')],
       ['400', await api(main, 'intents:approve', { ids: 'x' })],
       ['401', await http(main, 'POST', '/api/app:status', { body: '' })],
@@ -455,7 +428,7 @@ describe('4. security headers', () => {
       expect(r.headers['cache-control'], code).toBe('no-store');
       if (code !== '401') expect(r.headers['content-type'], code).toBe('application/json; charset=utf-8');
     }
-    const sse = await new Promise<Res>((resolve, reject) => {
+    const sse = await new Promise<HttpResponse>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: main.port, path: `/api/events?token=${TOKEN}` }, (res) => {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
         req.destroy();
