@@ -3,10 +3,12 @@
 // cancel, and the comparison's exports (a download: CSV of the days, JSON of the whole comparison).
 import { previousTradingDay } from '../../../shared/calendar';
 import type { ChannelInput } from '../../../shared/contract';
+import { reportFormat } from '../../../shared/report-formats';
 import type { ReplayResult } from '../../../shared/replay';
 import type { AppStatus } from '../../../shared/types';
 import { call } from '../api';
 import { calendarOf, stepTradingDays } from '../calendar';
+import { download } from '../download';
 import { dateIn } from '../format';
 import { api, get, guarded, set, toast, type LabEditor, type LabState } from './core';
 
@@ -36,17 +38,6 @@ function defaultPeriod(status: AppStatus): { from: string; to: string } {
 /** Is the editor's text known to be valid (checked, and no error)? */
 function editorValid(e: LabEditor): boolean {
   return e.checked === e.text && e.check?.ok === true;
-}
-
-function download(filename: string, content: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: `${mime};charset=utf-8` }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 const CSV_COLUMNS = ['date', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents', 'fills', 'turnover_notional'] as const;
@@ -147,8 +138,8 @@ export const labActions = {
     const { result, ran } = get().lab;
     if (!result || !ran) return;
     const name = `replay_${ran.from}_${ran.to}.${format}`;
-    if (format === 'csv') download(name, comparisonCsv(result.a, result.b), 'text/csv');
-    else download(name, comparisonJson(result.a, result.b), 'application/json');
+    const content = format === 'csv' ? comparisonCsv(result.a, result.b) : comparisonJson(result.a, result.b);
+    download(name, content, reportFormat(format).mime);
     toast('ok', `Downloaded ${name}`);
   },
 };

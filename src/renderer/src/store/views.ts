@@ -3,6 +3,7 @@
 import { reportFormat, type ReportFormatId } from '../../../shared/report-formats';
 import { call } from '../api';
 import { calendarOf, stepTradingDays } from '../calendar';
+import { download } from '../download';
 import { writePref } from '../prefs';
 import { api, get, guarded, RANGE_KEY, set, toast, type Range } from './core';
 
@@ -46,14 +47,7 @@ export const viewActions = {
       return;
     }
     if (get().transport === 'electron') return; // the save dialog was cancelled
-    const url = URL.createObjectURL(new Blob([r.content], { type: `${reportFormat(format).mime};charset=utf-8` }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = r.filename;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(r.filename, r.content, reportFormat(format).mime);
     toast('ok', `Downloaded ${r.filename}`);
   },
   async refreshPositions() {
