@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bandctl: the main-process services, headless (docs/spec.md §10). This entry stays small so that `bandctl --version`
 // starts like a CLI: the router and the services load only when a command has to run.
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import type { Io } from './framework';
 
 declare const BANDCTL_VERSION: string | undefined;
@@ -54,13 +54,13 @@ if (isMainThread) {
   );
 } else {
   // The built CLI is one file, and the threads it starts (the ingest's validator, the console's ledger worker and its
-  // integrity check, the Policy lab's replay) run that same file: loading the modules that hold those entries lets
-  // them see their workerData and take over. Named here, not through './main': the commands load lazily, so main
-  // alone loads none of them.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../services/ledger/validator');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../services/ledger/worker');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../services/replay/worker');
+  // integrity check, the Policy lab's replay) run that same file: the module that holds the thread's entry is loaded
+  // (by the flag in its workerData) and takes over. Only that one: the validator thread has no use for SQLite or
+  // the replay engine. Named here, not through './main': the commands load lazily, so main alone loads none of them.
+  const data = (workerData ?? {}) as { ledgerValidator?: true; ledgerWorker?: true; integrityCheck?: true; replayWorker?: true };
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (data.ledgerValidator) require('../services/ledger/validator');
+  else if (data.ledgerWorker || data.integrityCheck) require('../services/ledger/worker');
+  else if (data.replayWorker) require('../services/replay/worker');
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
