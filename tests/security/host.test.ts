@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS, type Channel } from '../../src/shared/contract';
 import type { IntentView } from '../../src/shared/types';
 import { createHandlers } from '../../src/main/api/handlers';
-import { API_CSP } from '../../src/main/host/csp';
+import { API_CSP } from '../../src/shared/csp';
 import { APPROVAL_RATE_LIMIT, RATE_LIMITED_CHANNELS, TokenBuckets } from '../../src/main/host/ratelimit';
 import { allowedHostHeaders, isLoopback, MAX_BODY_BYTES, startHost, tokenMatches, type Host, type HostOptions } from '../../src/main/host/server';
 import { loadDemoBook } from '../../src/main/services/demo';

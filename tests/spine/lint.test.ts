@@ -55,7 +55,7 @@ describe('layering lint rules', () => {
   });
 
   it('zone: electron imports only api and services, never host', async () => {
-    expect(await restricted(imports('hostCsp', '../host/csp'), 'src/main/electron/bad.ts')).toEqual([expect.stringMatching(/electron imports only api and services/)]);
+    expect(await restricted(imports('PushStreams', '../host/push'), 'src/main/electron/bad.ts')).toEqual([expect.stringMatching(/electron imports only api and services/)]);
     expect(await restricted(imports('main', '../cli/main'), 'src/main/electron/bad.ts')).toHaveLength(1);
     expect(await restricted(imports('createServices', '../api/create'), 'src/main/electron/ok.ts')).toEqual([]);
   });
@@ -68,7 +68,7 @@ describe('layering lint rules', () => {
 
   it('zone: cli imports only api and services (and starts the host through host/server.ts alone)', async () => {
     expect(await restricted(imports('runElectronApp', '../electron/main'), 'src/main/cli/bad.ts')).toEqual([expect.stringMatching(/cli imports only api and services/)]);
-    expect(await restricted(imports('hostCsp', '../../host/csp'), 'src/main/cli/commands/bad.ts')).toEqual([expect.stringMatching(/nothing else of it/)]);
+    expect(await restricted(imports('PushStreams', '../../host/push'), 'src/main/cli/commands/bad.ts')).toEqual([expect.stringMatching(/nothing else of it/)]);
     expect(await restricted(imports('startHost', '../../host/server'), 'src/main/cli/commands/ok.ts')).toEqual([]);
     expect(await restricted(imports('createServices', '../../api/create'), 'src/main/cli/commands/ok.ts')).toEqual([]);
   });
