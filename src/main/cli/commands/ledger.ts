@@ -1,5 +1,5 @@
 // Ledger commands (docs/spec.md §10): ingest, compact, import-positions, positions, quarantine (report: report.ts).
-import { accessSync, constants, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { groupThousands } from '../../../shared/money';
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
@@ -8,7 +8,8 @@ import { ingestStream } from '../../services/ledger/ingest';
 import { compactLog } from '../../services/ledger/log';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { bookZone } from '../../services/store/book-zone';
-import { openDb, type Db } from '../../services/store/db';
+import { openDb } from '../../services/store/db';
+import { openExisting } from '../open-existing';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
 import { errorMessage } from '../../../shared/errors';
 
@@ -17,13 +18,6 @@ function loadConfig(file: string | undefined): RiskConfig | null {
   const r = loadConfigFile(file);
   if (!r.ok) throw new UsageError(`config ${file}: ${r.errors.map(formatConfigError).join('; ')}`);
   return r.config;
-}
-
-function openExisting(file: string): Db {
-  if (file !== ':memory:' && !existsSync(file)) {
-    throw new UsageError(`database ${file} does not exist (create it with: bandctl init --db ${file})`);
-  }
-  return openDb(file);
 }
 
 const ingest: Command = {

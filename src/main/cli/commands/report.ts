@@ -1,20 +1,13 @@
 // `bandctl report` (docs/spec.md §10), in a module of its own: the command a desk runs most from scripts loads no more than
 // it needs (the book and the report writers: no config schema, no engine, no Redis client).
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { isIsoDate } from '../../../shared/calendar';
 import { REPORT_FORMATS, REPORT_FORMAT_IDS, type ReportFormatId } from '../../../shared/report-formats';
 import { reportAs } from '../../services/reports';
-import { openDb, type Db } from '../../services/store/db';
+import { openExisting } from '../open-existing';
 import { optionalString, requireString, UsageError, type Command } from '../framework';
 import { orList } from '../help';
 import { errorMessage } from '../../../shared/errors';
-
-function openExisting(file: string): Db {
-  if (file !== ':memory:' && !existsSync(file)) {
-    throw new UsageError(`database ${file} does not exist (create it with: bandctl init --db ${file})`);
-  }
-  return openDb(file);
-}
 
 const report: Command = {
   name: 'report',
