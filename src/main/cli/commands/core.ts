@@ -74,7 +74,7 @@ const check: Command = {
     else if (r.ok) io.out(`${file}: ok (${r.kind}_check, ${Math.round(r.ms)} ms)\n`);
     if (!r.ok) {
       const backup = latestBackup(file);
-      const offer = backup ? `; a backup from ${formatBackupTime(backup.takenAt)} is available: bandctl restore --db '${file}'` : '; no backup of it was found';
+      const offer = backup ? `; a backup from ${formatBackupTime(backup.takenAt)} is available: bandctl restore --db '${file.replace(/'/g, `'\\''`)}'` : '; no backup of it was found';
       io.err(`bandctl: ${file} is damaged (${r.kind}_check: ${r.detail})${offer}\n`);
       return 2;
     }
