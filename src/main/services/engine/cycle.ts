@@ -50,6 +50,7 @@ export function applyTicks(ctx: EngineContext, rows: readonly TickRow[], now: nu
   const moved = new Map<string, number>();
   const base = positionOf(ctx);
   const position: PositionOf = (bucket, symbol) => base(bucket, symbol) + (moved.get(`${bucket}\u0000${symbol}`) ?? 0);
+  const genBefore = ctx.book.tickGen();
   try {
     ctx.db.transaction(() => {
       for (const row of rows) {
@@ -69,6 +70,8 @@ export function applyTicks(ctx: EngineContext, rows: readonly TickRow[], now: nu
     ctx.book.invalidate();
     throw e;
   }
+  // The engine's in-memory ticks take the rows just written (reloaded instead if anyone else wrote ticks meanwhile).
+  ctx.book.patchTicks(genBefore, rows);
   if (ended.length) ctx.events.emit('intents:changed', { ids: ended });
   sync(ctx, now);
   tidy(ctx, now);

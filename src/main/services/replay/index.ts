@@ -158,8 +158,6 @@ function run(
     'SELECT COUNT(*) AS n, COALESCE(SUM(qty * price_micro), 0) AS notional FROM fills WHERE intent_id IS NOT NULL AND trading_date = ?',
   );
   const working = db.prepare("SELECT DISTINCT symbol FROM paper_orders WHERE status = 'WORKING'").pluck();
-  const tickGen = db.prepare('SELECT tick_gen FROM engine_meta WHERE id = 1').pluck();
-  const setTickGen = db.prepare('UPDATE engine_meta SET tick_gen = ? WHERE id = 1');
   const out: ReplayDay[] = [];
   const totals: ReplayTotals = {
     trading_days: days.length,
@@ -190,13 +188,7 @@ function run(
     if (symbols.size) {
       const intraday = path.intraday(t, close, symbols);
       if (intraday.length) {
-        const gen = tickGen.get() as number;
         engine.applyTicks(intraday, t);
-        // The engine keeps the ticks of `t` in memory; the intraday ticks differ from them only for these symbols,
-        // each of which the next day's prices set again (they are in path.rowsAt's window, or the simulator steps
-        // every symbol), before anything reads a price (the close's tidy reads none). Putting the generation back
-        // lets the next cycle patch its copy with that day's ticks instead of re-reading all of them.
-        setTickGen.run(gen);
       }
     }
     setClock(close);
