@@ -54,7 +54,6 @@ function check(text: string, zone: string): { ok: true; config: RiskConfig } | {
 
 export function replayAccess(opts: ReplayAccessOptions): ReplayAccess {
   let job: ReplayJob | null = null;
-  let running: Promise<unknown> | null = null;
 
   const configOf = (which: 'configA' | 'configB', text: string): RiskConfig => {
     const r = check(text, opts.zone);
@@ -92,7 +91,6 @@ export function replayAccess(opts: ReplayAccessOptions): ReplayAccess {
       const req = { from: args.from, to: args.to, at: args.at, approve: args.approve, pricesCsv: args.pricesCsv ?? null, seed: args.seed };
       const current = replayOffThread(opts.dbFile, configs, req, { workerFile: opts.workerFile, nativeBinding: opts.nativeBinding, onProgress });
       job = current;
-      running = current.result.catch(() => undefined);
       try {
         const [ra, rb] = await current.result;
         return { a: ra, b: rb ?? null };
@@ -101,10 +99,7 @@ export function replayAccess(opts: ReplayAccessOptions): ReplayAccess {
         if (e instanceof ReplayError) throw new ApiError(e.code === 'CANCELED' ? 'CONFLICT' : 'VALIDATION', `replay:run: ${e.message}`);
         throw e;
       } finally {
-        if (job === current) {
-          job = null;
-          running = null;
-        }
+        if (job === current) job = null;
       }
     },
     cancel() {
@@ -113,8 +108,9 @@ export function replayAccess(opts: ReplayAccessOptions): ReplayAccess {
       return true;
     },
     async stop() {
-      job?.cancel();
-      await running;
+      const current = job;
+      current?.cancel();
+      await current?.result.catch(() => undefined);
     },
   };
 }
