@@ -200,6 +200,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
     positions: () => ledger.positions(),
     quarantine: (limit) => ledger.quarantine(limit),
     reportBundle: (date) => ledger.reportBundle(date),
+    reportView: (date) => ledger.reportView(date),
     renderReport: (bundle, format) => ledger.render(bundle, format),
     replay,
     async close() {

@@ -3,11 +3,11 @@
 // cheap "did a fill land?" mark for push events.
 import { existsSync } from 'node:fs';
 import type { ExportFormat } from '../../shared/contract';
-import type { PositionView, QuarantinedEvent, ReportBundle } from '../../shared/types';
+import type { PositionView, QuarantinedEvent, ReportBundle, ReportView } from '../../shared/types';
 import type { RiskConfig } from '../services/config/schema';
 import { listPositions, listQuarantine } from '../services/ledger/positions';
 import { startLedgerWorker, type LedgerWorkerHandle } from '../services/ledger/worker';
-import { renderReport, reportBundle, writeDueReports } from '../services/reports';
+import { renderReport, reportBundle, reportView, writeDueReports } from '../services/reports';
 import { getState, setState, type Db } from '../services/store/db';
 import { compactLog } from '../services/ledger/log';
 import { tradingDateOf } from '../../shared/calendar';
@@ -17,6 +17,7 @@ interface LedgerAccess {
   positions(): PositionView[];
   quarantine(limit: number): QuarantinedEvent[];
   reportBundle(date: string): ReportBundle;
+  reportView(date: string): ReportView;
   render(bundle: ReportBundle, format: ExportFormat): string;
   /** Highest fill id and its trading date: changes whenever a fill is recorded, by anyone. */
   fillMark(): { count: number; lastDate: string | null };
@@ -76,6 +77,7 @@ export function ledgerAccess(db: Db, opts: LedgerAccessOptions): LedgerAccess {
     positions: () => listPositions(db),
     quarantine: (limit) => listQuarantine(db, limit),
     reportBundle: (date) => reportBundle(db, date),
+    reportView: (date) => reportView(db, date),
     // Exactly what `bandctl report --format F` prints and the scheduled files hold.
     render: (bundle, format) => renderReport(bundle, format),
     fillMark() {

@@ -13,6 +13,7 @@ import type {
   PositionView,
   QuarantinedEvent,
   ReportBundle,
+  ReportView,
 } from '../../shared/types';
 import type { IntentStatus } from '../../shared/domain';
 import { EventHub } from './events';
@@ -41,6 +42,8 @@ export interface ConsoleServices {
   positions(): PositionView[];
   quarantine(limit: number): QuarantinedEvent[];
   reportBundle(date: string): ReportBundle;
+  /** The day's report with its (symbol, classification) rows (ledger:report). */
+  reportView(date: string): ReportView;
   /** Exactly the bytes `bandctl report --date D --format F` prints. */
   renderReport(bundle: ReportBundle, format: ExportFormat): string;
   /** The Policy lab: replays of past periods under edited configs, on a worker thread. */

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { accountCalendar, closeTimeOf, isTradingDay, localTimeToEpoch, minutesBetween, shiftHhmm, tradingDateOf } from '../../../shared/calendar';
 import { add, formatMoney, formatPlain, groupThousands, microToCents, type Num } from '../../../shared/money';
 import { REPORT_FORMATS, reportFormat, type ReportFormatId } from '../../../shared/report-formats';
-import type { ReportBundle, ReportJson } from '../../../shared/types';
+import type { ReportBundle, ReportJson, ReportView } from '../../../shared/types';
 import type { RiskConfig } from '../config/schema';
 import type { Db } from '../store/db';
 
@@ -214,6 +214,22 @@ export function reportCsv(db: Db, date: string): string {
 export function reportBundle(db: Db, date: string): ReportBundle {
   const d = loadDay(db, date);
   return { date, json: toJson(d), text: toText(d), csv: toCsv(d) };
+}
+
+/** The bundle plus its (symbol, classification) rows for the console's grid: the CSV's lines, as numbers. */
+export function reportView(db: Db, date: string): ReportView {
+  const d = loadDay(db, date);
+  const rows = d.rows.map((r) => ({
+    date: d.date,
+    symbol: r[0],
+    classification: r[1],
+    filled_qty: Number(r[2]),
+    filled_notional: Number(formatPlain(r[3])),
+    realized_pnl: Number(formatPlain(r[4])),
+    count_fills: Number(r[5]),
+    net_qty_change: Number(r[6]),
+  }));
+  return { date, json: toJson(d), text: toText(d), csv: toCsv(d), rows };
 }
 
 /** The JSON report as written to files and printed by `bandctl report --format json`. */
