@@ -4,8 +4,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { LedgerConsumer } from '../ledger/consumer';
 import { HALT_KEY } from '../engine/snapshot';
-import { MIGRATIONS } from '../store/migrations';
-import { appliedVersions, openDb, StoreError, type Db } from '../store/db';
+import { migrate, openDb, StoreError, type Db } from '../store/db';
 import { storedZone } from '../store/book-zone';
 import { ReplayError } from './errors';
 
@@ -36,13 +35,12 @@ export function openCopy(file: string, nativeBinding?: string): Db {
   const db = nativeBinding ? new Database(image, { nativeBinding }) : new Database(image);
   db.pragma('foreign_keys = ON');
   // The copy is migrated like the file would be at its next open (a book from an older app).
-  const applied = new Set(appliedVersions(db));
-  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.up);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    })();
+  try {
+    migrate(db);
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw new ReplayError(e.message);
+    throw e;
   }
   return db;
 }

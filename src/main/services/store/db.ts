@@ -134,7 +134,7 @@ function assertNotNewer(db: Db, migrations: readonly Migration[]): void {
 }
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied now. */
-function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
