@@ -5,22 +5,19 @@
 // file is the record of the accepted ones. (The log stays for the producers inside the app, e.g. the paper broker;
 // ingest applies whatever they left first.)
 //
-// Parse + validate run on a validator thread, in parts of INGEST_PART lines submitted as soon as they are read, so
-// that the thread works on the next parts while this one applies a chunk (it takes each part's results as its turn
-// comes, inside the chunk's transaction). An input of one part or less never starts the thread; if it cannot start
-// (or dies), the lines are validated on this thread.
-import { StringDecoder } from 'node:string_decoder';
+// Decode + split + parse + validate run on a validator thread, in parts of INGEST_PART_BYTES submitted as soon as they
+// are read, so that the thread works on the next parts while this one applies a chunk (it takes each part's results
+// as its turn comes, inside the chunk's transaction). An input of one part or less never starts the thread; if it
+// cannot start (or dies), the lines are validated on this thread.
 import type { Db } from '../store/db';
 import { LedgerConsumer, type Counts, type Part } from './consumer';
-import { checkLines, checkText, type Checked, type TextState } from './validate';
+import { checkText, type Checked, type TextState } from './validate';
 import { LineValidator } from './validator';
 
 interface IngestOptions {
   timezone: string;
   /** Quarantine source of the refused lines (e.g. `file:day.jsonl`, `stdin`). */
   source: string;
-  /** Lines per transaction (default INGEST_CHUNK). */
-  chunk?: number;
   /** Called after a chunk's commit once `progressEvery` more lines were applied (default every 20,000). */
   onProgress?: (read: number, total: Counts) => void;
   progressEvery?: number;
@@ -40,24 +37,22 @@ export interface IngestStats {
   inThread: number;
 }
 
-/**
- * Lines per transaction (ingestLines). Each transaction writes its aggregate rows and positions once (a day of 475
- * symbols × 8 classifications is 3,800 upserts, whatever the chunk's length), so a bulk load wants long ones; the
- * write lock is held for one chunk's apply (a fraction of a second).
- */
+/** The consumer's batch size for what the log holds unapplied (runToEnd before the input). */
 const INGEST_CHUNK = 100_000;
-/** Lines per validator batch (ingestLines; the thread starts on an input longer than this). */
-const INGEST_PART = 10_000;
-/** ingestStream's transaction and validator batch, in bytes (about 100,000 and 5,000 lines of 200 bytes). */
+/**
+ * ingestStream's transaction and validator batch, in bytes (about 100,000 and 5,000 lines of 200 bytes). Each
+ * transaction writes its aggregate rows and positions once (a day of 475 symbols × 8 classifications is 3,800
+ * upserts, whatever the chunk's length), so a bulk load wants long ones; the write lock is held for one chunk's apply
+ * (a fraction of a second). The thread starts on an input longer than one part.
+ */
 const INGEST_CHUNK_BYTES = 20 << 20;
 export const INGEST_PART_BYTES = 1 << 20;
 
-/** A batch read and not applied yet: lines, or a piece of bytes that ends at a line end (or the input's end). */
+/** A batch read and not applied yet: a piece of bytes that ends at a line end (or the input's end). */
 interface Queued {
-  /** Its length in the unit of the chunk (lines or bytes). */
+  /** Its length in bytes. */
   size: number;
-  lines: string[] | null;
-  bytes: Uint8Array | null;
+  bytes: Uint8Array;
   /** The input's first piece of bytes. */
   start: boolean;
   /** The thread it was submitted to, if any. */
@@ -93,10 +88,7 @@ class Pipeline {
   add(q: Omit<Queued, 'v'>, more: boolean): void {
     if (this.validator === undefined && more) this.validator = this.started = LineValidator.start();
     const v = this.validator ?? null;
-    if (v) {
-      if (q.lines) v.submit(q.lines);
-      else v.submitBytes(q.bytes as Uint8Array, q.start);
-    }
+    if (v) v.submitBytes(q.bytes, q.start);
     this.queue.push({ ...q, v });
     this.queued += q.size;
     if (this.queued >= this.chunk + this.ahead) this.applyChunk();
@@ -120,7 +112,7 @@ class Pipeline {
     while (this.queue.length > 0 && (size === 0 || size + this.queue[0].size <= this.chunk)) {
       const q = this.queue.shift() as Queued;
       size += q.size;
-      parts.push({ items: q.lines, sources: this.opts.source, checked: () => this.checked(q) });
+      parts.push({ items: null, sources: this.opts.source, checked: () => this.checked(q) });
     }
     this.queued -= size;
     const c = this.consumer.applyChecked(parts);
@@ -139,10 +131,8 @@ class Pipeline {
     if (c) this.stats.onThread += c.n;
     else {
       if (q.v) this.validator = null; // the thread failed: validate the rest here
-      if (q.bytes) {
-        if (q.start) this.text.started = false;
-        c = checkText(q.bytes, this.text);
-      } else c = checkLines(q.lines as string[]);
+      if (q.start) this.text.started = false;
+      c = checkText(q.bytes, this.text);
       this.stats.inThread += c.n;
     }
     if (c.n > 0) this.text.started = true; // (the thread's own state went the same way)
@@ -152,68 +142,9 @@ class Pipeline {
 }
 
 /**
- * The lines of a text stream (UTF-8 bytes or strings), one array per chunk read: the line ends are those of
- * node:readline (\n, \r\n, or a lone \r), without its cost of one promise per line.
- */
-export async function* streamLines(input: AsyncIterable<string | Buffer>): AsyncGenerator<string[]> {
-  const dec = new StringDecoder('utf8');
-  let carry = '';
-  for await (const chunk of input) {
-    let text = carry + (typeof chunk === 'string' ? chunk : dec.write(chunk));
-    // a \r at the end may be the first half of a \r\n split across chunks: keep it for the next one
-    const hold = text.endsWith('\r') ? 1 : 0;
-    if (hold) text = text.slice(0, -1);
-    const parts = text.split(/\r\n|\n|\r/);
-    carry = (parts.pop() as string) + (hold ? '\r' : '');
-    if (parts.length > 0) yield parts;
-  }
-  const rest = (carry + dec.end()).split(/\r\n|\n|\r/);
-  if (rest[rest.length - 1] === '') rest.pop(); // the text ended with a line end
-  if (rest.length > 0) yield rest;
-}
-
-/**
- * Applies `lines` (blank lines skipped, a leading BOM dropped) after whatever the log holds unapplied; the counts of
- * this input. Lines come one by one or in arrays (streamLines).
- */
-export async function ingestLines(
-  db: Db,
-  lines: AsyncIterable<string | readonly string[]> | Iterable<string>,
-  opts: IngestOptions,
-): Promise<Counts> {
-  const chunk = Math.max(1, opts.chunk ?? INGEST_CHUNK);
-  const partSize = Math.min(INGEST_PART, chunk);
-  const pipe = start(db, opts, chunk, 2 * partSize);
-  let part: string[] = [];
-  let read = 0;
-  try {
-    const take = (line: string) => {
-      const raw = read === 0 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line; // a UTF-8 byte order mark
-      if (raw.trim() === '') return;
-      if (part.length >= partSize) {
-        pipe.add({ size: part.length, lines: part, bytes: null, start: false }, true);
-        part = [];
-      }
-      part.push(raw);
-      read++;
-    };
-    for await (const item of lines) {
-      if (typeof item === 'string') take(item);
-      else for (const line of item) take(line);
-    }
-    if (part.length > 0) pipe.add({ size: part.length, lines: part, bytes: null, start: false }, false);
-    pipe.finish();
-  } finally {
-    await pipe.close();
-  }
-  opts.onStats?.(pipe.stats);
-  return pipe.total;
-}
-
-/**
- * ingestLines of a byte stream (a file, stdin), which this thread only cuts at line ends: the validator thread
- * decodes the UTF-8, splits the lines (as streamLines does) and parses and validates them. `chunk` does not apply:
- * a transaction takes INGEST_CHUNK_BYTES.
+ * Applies a byte stream (a file, stdin) after whatever the log holds unapplied; the counts of this input. This thread
+ * only cuts it at line ends: the validator thread decodes the UTF-8, splits the lines (validate.ts textLines: blank
+ * lines skipped, a leading BOM dropped) and parses and validates them. A transaction takes INGEST_CHUNK_BYTES.
  */
 export async function ingestStream(db: Db, input: AsyncIterable<Buffer | string>, opts: IngestOptions): Promise<Counts> {
   const pipe = start(db, opts, INGEST_CHUNK_BYTES, 2 * INGEST_PART_BYTES);
@@ -221,7 +152,7 @@ export async function ingestStream(db: Db, input: AsyncIterable<Buffer | string>
   let heldBytes = 0;
   let first = true;
   const queue = (bytes: Buffer, more: boolean) => {
-    pipe.add({ size: bytes.length, lines: null, bytes, start: first }, more);
+    pipe.add({ size: bytes.length, bytes, start: first }, more);
     first = false;
   };
   try {
