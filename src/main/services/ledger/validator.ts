@@ -44,8 +44,7 @@ export class LineValidator {
   private readonly flag: Int32Array;
   private pending = 0;
   private broken = false;
-  /** Lines whose results came back from the thread, and the thread's id (diagnostics: bandctl ingest). */
-  linesChecked = 0;
+  /** The thread's id, once a batch's results came back (diagnostics: bandctl ingest). */
   threadId: number | null = null;
 
   private constructor(file: string) {
@@ -112,7 +111,6 @@ export class LineValidator {
       const m = receiveMessageOnPort(this.port);
       if (m) {
         const r = m.message as Reply;
-        this.linesChecked += r.n;
         this.threadId = r.threadId;
         return r;
       }
