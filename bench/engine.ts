@@ -7,30 +7,9 @@ import { Engine } from '../src/main/services/engine/engine';
 import { RiskConfigSchema } from '../src/main/services/config/schema';
 import { openDb } from '../src/main/services/store/db';
 import type { ConfigStateLike } from '../src/main/services/engine/config';
-import { fmt, percentile, timeIt, type BenchSection } from './lib';
+import { book, fmt, median, timeIt, type BenchSection } from './lib';
 
 const N = 10_000;
-
-function book(db: ReturnType<typeof openDb>): void {
-  const pos = db.prepare(
-    'INSERT INTO positions (bucket, symbol, qty, cost_micro, realized_micro, updated_at) VALUES (?, ?, ?, ?, 0, 0)',
-  );
-  const tick = db.prepare("INSERT INTO ticks (symbol, price_micro, ts, source) VALUES (?, ?, 0, 'bench')");
-  db.transaction(() => {
-    for (let i = 0; i < N; i++) {
-      const sym = `S${i.toString(36).toUpperCase()}`;
-      const qty = (i % 5 === 0 ? -1 : 1) * (100 + ((i * 7919) % 5000)); // ~80% long: out of band
-      const avg = 10_000_000 + ((i * 104_729) % 90_000_000); // $10-$100
-      const px = Math.round((avg * (90 + ((i * 31) % 30))) / 100 / 10_000) * 10_000; // -10%..+20%
-      pos.run('LT', sym, qty, avg * Math.abs(qty));
-      tick.run(sym, px);
-    }
-  })();
-}
-
-function median(xs: number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
-}
 
 export const section: BenchSection = {
   name: 'engine',
