@@ -20,6 +20,12 @@ const LOADERS: Record<ScreenData, () => Promise<unknown>> = {
   activity: () => viewActions.refreshActivity(),
 };
 
+/** What every resync fetches, whatever the screen on show. */
+const RESYNC_LOADS: readonly ScreenData[] = ['status', 'pending', 'working'];
+
+/** The resync on its way, if any. */
+let resyncing: Promise<void> | null = null;
+
 /** The screen on show (the hash route). */
 export function currentScreen(): ScreenId {
   const h = window.location.hash.replace(/^#\/?/, '');
@@ -43,11 +49,17 @@ export const linkActions = {
     return Promise.all(screenRow(screen).loads.map((d) => LOADERS[d]()));
   },
   /**
-   * Everything afresh: the status, the queue, the working orders and the screen on show. After app:resync (the host
-   * could not replay what this page missed) and whenever the push connection comes back.
+   * Everything afresh: the status, the queue, the working orders and the screen on show, each fetched once. After
+   * app:resync (the host could not replay what this page missed) and whenever the push connection comes back; a
+   * resync asked for while one is on its way joins it.
    */
-  async resync() {
-    await Promise.all([engineActions.refreshStatus(), engineActions.refreshPending(), engineActions.refreshWorking(), linkActions.refreshScreen(currentScreen())]);
+  resync(): Promise<void> {
+    resyncing ??= Promise.all([...new Set<ScreenData>([...RESYNC_LOADS, ...screenRow(currentScreen()).loads])].map((d) => LOADERS[d]()))
+      .then(() => undefined)
+      .finally(() => {
+        resyncing = null;
+      });
+    return resyncing;
   },
 };
 
