@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ReplayResult } from '../../../shared/replay';
 import { fmtInt, fmtPct } from '../format';
+import { joinDays } from '../replay';
 import { paletteValue } from '../theme';
 
 interface Point {
@@ -30,17 +31,10 @@ function pathSummary(name: string, r: ReplayResult): string {
 }
 
 export function LabChart({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
-  const points = useMemo<Point[]>(() => {
-    const byDate = new Map<string, Point>();
-    for (const d of a.days) byDate.set(d.date, { date: d.date, a: d.long_pct, b: null, statusA: d.status, statusB: null });
-    for (const d of b?.days ?? []) {
-      const p = byDate.get(d.date) ?? { date: d.date, a: null, b: null, statusA: null, statusB: null };
-      p.b = d.long_pct;
-      p.statusB = d.status;
-      byDate.set(d.date, p);
-    }
-    return [...byDate.values()].sort((x, y) => x.date.localeCompare(y.date));
-  }, [a, b]);
+  const points = useMemo<Point[]>(
+    () => joinDays(a, b).map((d) => ({ date: d.date, a: d.a?.long_pct ?? null, b: d.b?.long_pct ?? null, statusA: d.a?.status ?? null, statusB: d.b?.status ?? null })),
+    [a, b],
+  );
   const bandA = a.config.long_pct_range;
   const bandB = b?.config.long_pct_range ?? null;
   const domain = domainOf(points, bandB ? [bandA, bandB] : [bandA]);

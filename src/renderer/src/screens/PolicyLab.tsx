@@ -12,6 +12,7 @@ import { bandClass } from '../components/Header';
 import { DASH, fmtInt, fmtMoney, fmtPct, fmtSignedInt } from '../format';
 import { intFmt, moneyFmt, numCol } from '../grid';
 import { hasMod, MOD } from '../keys';
+import { joinDays, type JoinedDay } from '../replay';
 import { actions, useConsole } from '../store';
 import type { LabEditor } from '../store/core';
 
@@ -403,11 +404,7 @@ function ConfigRow({ label, a, b, get }: { label: string; a: ReplayResult; b: Re
   );
 }
 
-interface DayRow {
-  date: string;
-  a: ReplayDay | null;
-  b: ReplayDay | null;
-}
+type DayRow = JoinedDay;
 
 const pctFmt = (p: { value?: unknown }) => fmtPct(p.value as number | null);
 const statusFmt = (p: { value?: unknown }) => (p.value ? String(p.value).replace('_', ' ') : DASH);
@@ -429,17 +426,7 @@ function dayCols(which: 'a' | 'b', title: string): ColGroupDef<DayRow> {
 }
 
 function DaysGrid({ a, b }: { a: ReplayResult | null; b: ReplayResult | null }) {
-  const rows = useMemo<DayRow[]>(() => {
-    if (!a) return [];
-    const byDate = new Map<string, DayRow>();
-    for (const d of a.days) byDate.set(d.date, { date: d.date, a: d, b: null });
-    for (const d of b?.days ?? []) {
-      const row = byDate.get(d.date) ?? { date: d.date, a: null, b: null };
-      row.b = d;
-      byDate.set(d.date, row);
-    }
-    return [...byDate.values()].sort((x, y) => x.date.localeCompare(y.date));
-  }, [a, b]);
+  const rows = useMemo<DayRow[]>(() => (a ? joinDays(a, b) : []), [a, b]);
   const cols = useMemo<(ColDef<DayRow> | ColGroupDef<DayRow>)[]>(
     () => [{ field: 'date', headerName: 'Date', width: 104, pinned: 'left', cellClass: 'strong' }, dayCols('a', 'Config A'), ...(b ? [dayCols('b', 'Config B')] : [])],
     [b],
