@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin, ProxyOptions } from 'vite';
+import { withNonce } from './src/shared/csp';
 
 /**
  * The dev server (npm run dev) serves index.html as the console's hosts do: a fresh nonce per page load in its CSP, on
@@ -17,10 +18,7 @@ function devNonce(): Plugin {
       order: 'post',
       handler(html) {
         const nonce = randomBytes(18).toString('base64');
-        return html
-          .replaceAll('BANDNONCEPLACEHOLDER', nonce)
-          .replace(/<script(?![^>]*\bnonce=)/g, `<script nonce="${nonce}"`)
-          .replace('<head>', `<head>\n    <meta property="csp-nonce" nonce="${nonce}" />`);
+        return withNonce(html, nonce).replace('<head>', `<head>\n    <meta property="csp-nonce" nonce="${nonce}" />`);
       },
     },
   };
