@@ -4,10 +4,11 @@
 // intents approved per policy through the real approval path, the paper broker filling them on the day's later
 // prices, day orders ended at the close. The live book is opened read-only and never written.
 import { accountCalendar, endOfDateEpoch, isIsoDate, isTradingDay, localTimeToEpoch, nextTradingDay } from '../../../shared/calendar';
-import type { ApprovePolicy, ReplayConfig, ReplayDay, ReplayResult, ReplayTotals } from '../../../shared/replay';
+import { APPROVE_POLICIES, type ApprovePolicy, type ReplayConfig, type ReplayDay, type ReplayResult, type ReplayTotals } from '../../../shared/replay';
 import type { RiskConfig } from '../config/schema';
 import type { ConfigStateLike } from '../engine/config';
 import { Engine } from '../engine/engine';
+import { evaluateJson } from '../engine/evaluate';
 import { StoreError, type Db } from '../store/db';
 import { bookZone } from '../store/book-zone';
 import { openCopy, rewindTo } from './copy';
@@ -84,7 +85,9 @@ function checkRequest(req: ReplayRequest): { at: string; policy: ApprovePolicy }
   const at = req.at ?? '10:00';
   if (!HHMM.test(at)) throw new ReplayError(`--at '${at}' must be HH:MM (24-hour, account time zone)`);
   const policy = req.approve ?? 'all';
-  if (!['all', 'none', 'pnl-positive'].includes(policy)) throw new ReplayError(`--approve '${String(policy)}' must be all, none or pnl-positive`);
+  if (!(APPROVE_POLICIES as readonly string[]).includes(policy)) {
+    throw new ReplayError(`--approve '${String(policy)}' must be ${APPROVE_POLICIES.slice(0, -1).join(', ')} or ${APPROVE_POLICIES[APPROVE_POLICIES.length - 1]}`);
+  }
   if (req.seed !== undefined && (!Number.isSafeInteger(req.seed) || req.seed < 0)) {
     throw new ReplayError(`--seed '${String(req.seed)}' must be a whole number >= 0`);
   }
@@ -195,13 +198,15 @@ function run(
     engine.tidy(close);
     engine.sync(close);
     const f = fillsOf.get(day) as { n: number; notional: number };
+    // The band figures rounded as `evaluate --json` rounds them.
+    const e = evaluateJson(r);
     const row: ReplayDay = {
       date: day,
-      status: r.status,
-      long_pct: r.long_pct === null ? null : round4(r.long_pct),
-      short_pct: r.short_pct === null ? null : round4(r.short_pct),
-      gross_pct: round4(r.gross_pct),
-      days_in_violation: r.days_in_violation,
+      status: e.status,
+      long_pct: e.long_pct,
+      short_pct: e.short_pct,
+      gross_pct: e.gross_pct,
+      days_in_violation: e.days_in_violation,
       intents: r.intents.length,
       fills: f.n,
       turnover_notional: Math.round(f.notional / 10_000) / 100,
@@ -217,6 +222,4 @@ function run(
   totals.turnover_notional = Math.round(turnoverMicro / 10_000) / 100;
   return { from: req.from, to: req.to, config: replayConfig(config), days: out, totals };
 }
-
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
