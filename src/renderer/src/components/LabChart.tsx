@@ -1,5 +1,5 @@
 // The Policy lab's chart: LT long % day by day under config A and config B, with each config's long band drawn.
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ReplayResult } from '../../../shared/replay';
 import { fmtInt, fmtPct } from '../format';
@@ -30,7 +30,7 @@ function pathSummary(name: string, r: ReplayResult): string {
   return `${name}: ${fmtPct(first)} to ${fmtPct(last)}, band ${fmtPct(lo)} – ${fmtPct(hi)}, ${fmtInt(r.totals.days_out_of_band)} days out of band`;
 }
 
-export function LabChart({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
+export const LabChart = memo(function LabChart({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
   const points = useMemo<Point[]>(
     () => joinDays(a, b).map((d) => ({ date: d.date, a: d.a?.long_pct ?? null, b: d.b?.long_pct ?? null, statusA: d.a?.status ?? null, statusB: d.b?.status ?? null })),
     [a, b],
@@ -80,4 +80,4 @@ export function LabChart({ a, b }: { a: ReplayResult; b: ReplayResult | null }) 
       </ResponsiveContainer>
     </div>
   );
-}
+});

@@ -1,7 +1,7 @@
 // The Policy lab (issue #16): replay the band controller over a past period under the live config (A) and an edited
 // copy (B), side by side — both LT long % paths on one chart with the bands, the per-day table and the totals — and
 // export the comparison. The replay runs in the main process on a worker thread; Ctrl/Cmd+Enter runs, Esc cancels.
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ColDef, ColGroupDef } from 'ag-grid-community';
 import type { ConfigCheck } from '../../../shared/contract';
 import { APPROVE_POLICIES, type ApprovePolicy, type ReplayDay, type ReplayResult, type ReplayTotals } from '../../../shared/replay';
@@ -222,7 +222,7 @@ function errorsOf(check: ConfigCheck | null): Extract<ConfigCheck, { ok: false }
 }
 
 /** A YAML editor with line numbers; the lines the check found errors on are marked, and listed under it. */
-function ConfigEditor({ which, title, note, editor }: { which: 'a' | 'b'; title: string; note: string; editor: LabEditor }) {
+const ConfigEditor = memo(function ConfigEditor({ which, title, note, editor }: { which: 'a' | 'b'; title: string; note: string; editor: LabEditor }) {
   const ta = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
   const backdrop = useRef<HTMLDivElement>(null);
@@ -327,7 +327,7 @@ function ConfigEditor({ which, title, note, editor }: { which: 'a' | 'b'; title:
       </ul>
     </section>
   );
-}
+});
 
 type TotalKey = keyof ReplayTotals;
 /** Whole dollars with separators: the totals' turnover (the day table keeps the cents). */
@@ -343,7 +343,7 @@ const TOTAL_ROWS: { key: TotalKey; label: string; fmt: (n: number) => string; de
 ];
 
 /** A's and B's totals side by side, and B − A. */
-function TotalsTable({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
+const TotalsTable = memo(function TotalsTable({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
   return (
     <table className="whatif lab-totals" data-testid="lab-totals">
       <thead>
@@ -387,7 +387,7 @@ function TotalsTable({ a, b }: { a: ReplayResult; b: ReplayResult | null }) {
       </tbody>
     </table>
   );
-}
+});
 
 function ConfigRow({ label, a, b, get }: { label: string; a: ReplayResult; b: ReplayResult | null; get: (r: ReplayResult) => ReactNode }) {
   return (
@@ -425,11 +425,11 @@ function dayCols(which: 'a' | 'b', title: string): ColGroupDef<DayRow> {
   };
 }
 
-function DaysGrid({ a, b }: { a: ReplayResult | null; b: ReplayResult | null }) {
+const DaysGrid = memo(function DaysGrid({ a, b }: { a: ReplayResult | null; b: ReplayResult | null }) {
   const rows = useMemo<DayRow[]>(() => (a ? joinDays(a, b) : []), [a, b]);
   const cols = useMemo<(ColDef<DayRow> | ColGroupDef<DayRow>)[]>(
     () => [{ field: 'date', headerName: 'Date', width: 104, pinned: 'left', cellClass: 'strong' }, dayCols('a', 'Config A'), ...(b ? [dayCols('b', 'Config B')] : [])],
     [b],
   );
   return <Grid<DayRow> layoutId={b ? 'lab.days.ab' : 'lab.days.a'} rowData={rows} columnDefs={cols} getRowId={(p) => p.data.date} overlayNoRowsTemplate='<span class="muted">No replay yet</span>' />;
-}
+});
