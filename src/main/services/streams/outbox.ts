@@ -5,6 +5,7 @@
 // repeated after a crash or a lost reply never adds a second entry), trimmed with `MAXLEN ~` (issue 14). A Redis
 // outage only delays publication. A row whose publish fails is retried with its own backoff (next_attempt_at) and
 // never blocks the rows after it.
+import type { Statement } from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import type { StreamStatus } from '../../../shared/types';
 import { orderIdFor, type Broker, type CancelRequest, type OrderRequest } from '../execution/broker';
@@ -184,7 +185,25 @@ export class OutboxPublisher {
   /** Failed publish attempts (each row retried with its own backoff). */
   failed = 0;
 
+  /** flush()'s row updates, prepared on its first call. */
+  private st: { mark: Statement; fail: Statement } | null = null;
+
   constructor(private readonly o: PublisherOptions) {}
+
+  private statements(): { mark: Statement; fail: Statement } {
+    if (!this.st) {
+      const { db } = this.o;
+      this.st = {
+        mark: db.prepare(
+          'UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1, next_attempt_at = NULL WHERE id = ?',
+        ),
+        fail: db.prepare(
+          'UPDATE stream_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL',
+        ),
+      };
+    }
+    return this.st;
+  }
 
   start(): void {
     if (this.running) return;
@@ -225,12 +244,7 @@ export class OutboxPublisher {
       )
       .all(now, this.o.batch ?? 200) as OutboxRow[];
     const done: { idem_key: string; entry_id: string }[] = [];
-    const mark = db.prepare(
-      'UPDATE stream_outbox SET sent_at = ?, entry_id = ?, attempts = attempts + 1, next_attempt_at = NULL WHERE id = ?',
-    );
-    const fail = db.prepare(
-      'UPDATE stream_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL',
-    );
+    const { mark, fail } = this.statements();
     const maxlen = this.o.maxlen ?? DEFAULT_PUBLISH_MAXLEN;
     for (const row of rows) {
       if (this.stopped) break;
