@@ -8,7 +8,7 @@ import { connectRedis, redactUrl, validateRedisUrl, waitReady } from '../../serv
 import { StreamConsumer } from '../../services/streams/consumer';
 import { OutboxPublisher, outboxPending } from '../../services/streams/outbox';
 import { databaseGroup, defaultConsumerName } from '../../services/streams/positions';
-import { deadStreamOf } from '../../services/streams/service';
+import { deadStreamOf } from '../../services/config/schema';
 import { intOption, optionalString, requireString, UsageError, type Command } from '../framework';
 import { errorMessage } from '../../../shared/errors';
 

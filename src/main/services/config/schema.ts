@@ -33,6 +33,14 @@ const bandDrift = z.strictObject({
 
 const bucket = z.strictObject({ band_drift: bandDrift.prefault({}) });
 
+/** The dead-letter stream of an orders stream: streams.dead_stream, or `<orders_stream>.dead`. */
+export function deadStreamOf(
+  c: { dead_stream: string | null; orders_stream: string },
+  ordersStream = c.orders_stream,
+): string {
+  return c.dead_stream ?? `${ordersStream}.dead`;
+}
+
 const streams = z
   .strictObject({
     redis_url: z.string().min(1).nullable().default(null),
@@ -58,7 +66,7 @@ const streams = z
       .default(100_000),
   })
   .superRefine((s, ctx) => {
-    const dead = s.dead_stream ?? `${s.orders_stream}.dead`;
+    const dead = deadStreamOf(s);
     const others: [string, string | null][] = [
       ['orders_stream', s.orders_stream],
       ['intents_stream', s.intents_stream],

@@ -7,11 +7,12 @@ import { safeStringify } from '../ledger/consumer';
 import { backoffMs } from './connection';
 import type { ConsumerGroup } from './consumer-group';
 import type { HeldEntries } from './consumer-reads';
-import { FatalStreamError, messageOf, type ApplyCounts, type ConsumerCore, type Held, type RawEntry } from './consumer-core';
+import { FatalStreamError, type ApplyCounts, type ConsumerCore, type Held, type RawEntry } from './consumer-core';
 import { decodeEntry, type DecodedEntry } from './entry';
 import { compareIds } from './ids';
 import { readPosition, writePosition } from './positions';
 import { xaddOnce } from './publish';
+import { errorMessage } from '../../../shared/errors';
 
 interface Entry {
   id: string;
@@ -35,7 +36,7 @@ const ENVIRONMENT_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CORRUPT|NOTA
 function isEnvironmentError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && ENVIRONMENT_CODES.test(code)) return true;
-  return /database connection is not open|database is locked|disk I\/O error/i.test(messageOf(e));
+  return /database connection is not open|database is locked|disk I\/O error/i.test(errorMessage(e));
 }
 
 /** The text the ledger would quarantine for the entry (also what a dead letter is listed with). */
@@ -258,7 +259,7 @@ export class StreamApplier {
           // narrow it down: the first half alone (the failing entry is in one of the halves)
           if (this.suspectUntil === null || compareIds(lastId, this.suspectUntil) > 0) this.suspectUntil = lastId;
           this.limit = Math.ceil(batch.length / 2);
-          this.c.log(`stream ${stream}: applying ${batch.length} entries ${ids[0]}..${lastId} failed (${messageOf(e)}); trying ${this.limit}`);
+          this.c.log(`stream ${stream}: applying ${batch.length} entries ${ids[0]}..${lastId} failed (${errorMessage(e)}); trying ${this.limit}`);
           batch = batch.slice(0, this.limit);
           continue;
         }
@@ -286,7 +287,7 @@ export class StreamApplier {
   private async failed(pos: string | null, entry: Entry, e: unknown): Promise<number> {
     const prev = this.failures.get(entry.id);
     const attempts = (prev?.attempts ?? 0) + 1;
-    const lastError = messageOf(e).slice(0, 500);
+    const lastError = errorMessage(e).slice(0, 500);
     this.c.counts.failedAttempts++;
     if (attempts < this.c.o.maxAttempts) {
       const wait = backoffMs(attempts, this.c.o.retryMinMs, this.c.o.retryMaxMs);

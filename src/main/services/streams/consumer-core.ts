@@ -3,7 +3,6 @@
 import type { Redis } from 'ioredis';
 import type { StreamStatus } from '../../../shared/types';
 import type { Db } from '../store/db';
-import { errorMessage } from '../../../shared/errors';
 
 export interface ApplyCounts {
   accepted: number;
@@ -174,8 +173,4 @@ export class ConsumerCore {
   wake(): void {
     this.wakeSleep?.();
   }
-}
-
-export function messageOf(e: unknown): string {
-  return errorMessage(e);
 }

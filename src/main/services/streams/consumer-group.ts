@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { backoffMs, redactUrl } from './connection';
 import { compareIds } from './ids';
 import { readPosition, resetPosition } from './positions';
-import { FatalStreamError, messageOf, StreamResetError, type ConsumerCore } from './consumer-core';
+import { FatalStreamError, StreamResetError, type ConsumerCore } from './consumer-core';
+import { errorMessage } from '../../../shared/errors';
 
 export class ConsumerGroup {
   private resetDone = false;
@@ -41,8 +42,8 @@ export class ConsumerGroup {
       } catch (e) {
         if (e instanceof FatalStreamError) throw e;
         if (this.c.stopped) return;
-        const msg = `stream ${this.c.o.stream}: cannot create consumer group ${this.c.o.group}: ${messageOf(e)}`;
-        if (/WRONGTYPE/.test(messageOf(e))) throw new FatalStreamError(msg);
+        const msg = `stream ${this.c.o.stream}: cannot create consumer group ${this.c.o.group}: ${errorMessage(e)}`;
+        if (/WRONGTYPE/.test(errorMessage(e))) throw new FatalStreamError(msg);
         const wait = backoffMs(attempt, 100, 5000);
         this.c.log(`${msg}; retrying in ${wait} ms`);
         this.c.o.onStatus?.({ state: 'down', detail: `${msg}; retrying in ${wait} ms` });
@@ -66,7 +67,7 @@ export class ConsumerGroup {
       try {
         await this.c.r.call('XGROUP', ['CREATE', stream, group, '0', 'MKSTREAM']);
       } catch (e) {
-        if (!/BUSYGROUP/.test(messageOf(e))) throw e;
+        if (!/BUSYGROUP/.test(errorMessage(e))) throw e;
         await this.c.r.call('XGROUP', ['SETID', stream, group, '0']);
       }
       this.resetDone = true;
@@ -79,7 +80,7 @@ export class ConsumerGroup {
       try {
         await this.c.r.call('XGROUP', ['CREATE', stream, group, '0', 'MKSTREAM']);
       } catch (e) {
-        if (!/BUSYGROUP/.test(messageOf(e))) throw e;
+        if (!/BUSYGROUP/.test(errorMessage(e))) throw e;
       }
       return;
     }
@@ -105,7 +106,7 @@ export class ConsumerGroup {
     try {
       groups = (await this.c.r.call('XINFO', ['GROUPS', this.c.o.stream])) as unknown[][];
     } catch (e) {
-      if (/no such key/i.test(messageOf(e))) return false;
+      if (/no such key/i.test(errorMessage(e))) return false;
       throw e;
     }
     return groups.some((g) => {

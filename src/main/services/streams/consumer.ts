@@ -32,11 +32,13 @@
 // consumer-apply.ts (applying them in order, retries, the dead letter).
 import { connectRedis, redactUrl } from './connection';
 import { StreamApplier } from './consumer-apply';
-import { ConsumerCore, FatalStreamError, messageOf, type ConsumerCounts, type ResolvedConsumerOptions, type StreamConsumerOptions } from './consumer-core';
+import { ConsumerCore, FatalStreamError, type ConsumerCounts, type ResolvedConsumerOptions, type StreamConsumerOptions } from './consumer-core';
 import { ConsumerGroup } from './consumer-group';
 import { HeldEntries } from './consumer-reads';
 import { positionKey } from './positions';
 import { DEFAULT_PUBLISH_MAXLEN } from './publish';
+import { errorMessage } from '../../../shared/errors';
+import { deadStreamOf } from '../config/schema';
 
 export {
   FatalStreamError,
@@ -51,7 +53,7 @@ export { entryText } from './consumer-apply';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function isNoGroup(e: unknown): boolean {
-  return /NOGROUP/.test(messageOf(e));
+  return /NOGROUP/.test(errorMessage(e));
 }
 
 export class StreamConsumer {
@@ -85,7 +87,7 @@ export class StreamConsumer {
     if (!(this.o.count >= 1)) throw new RangeError('count must be >= 1');
     if (!(Number.isInteger(this.o.maxAttempts) && this.o.maxAttempts >= 1)) throw new RangeError('maxAttempts must be >= 1');
     this.posKey = positionKey(opts.url, opts.stream);
-    this.deadStream = opts.deadStream ?? `${opts.stream}.dead`;
+    this.deadStream = deadStreamOf({ dead_stream: opts.deadStream ?? null, orders_stream: opts.stream });
     if (this.deadStream === opts.stream) throw new RangeError(`the dead-letter stream must differ from ${opts.stream}`);
     this.core = new ConsumerCore(this.o, this.posKey);
     this.counts = this.core.counts;
@@ -195,9 +197,9 @@ export class StreamConsumer {
           this.needOwnPending = true;
           continue;
         }
-        this.core.log(`stream ${this.o.stream}: ${messageOf(e)}; retrying in ${errorDelay} ms`);
+        this.core.log(`stream ${this.o.stream}: ${errorMessage(e)}; retrying in ${errorDelay} ms`);
         failing = true;
-        this.o.onStatus?.({ state: 'down', detail: `${this.o.stream}: ${messageOf(e)}` });
+        this.o.onStatus?.({ state: 'down', detail: `${this.o.stream}: ${errorMessage(e)}` });
         await this.core.pause(errorDelay);
         errorDelay = Math.min(5000, errorDelay * 2);
       }

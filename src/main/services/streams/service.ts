@@ -3,7 +3,7 @@
 // `streams.ticks_stream` is set. One combined status for the header. Nothing here ever blocks the caller: every
 // Redis call runs in background loops that reconnect with backoff; approvals wait in the SQLite outbox.
 import type { StreamStatus } from '../../../shared/types';
-import type { RiskConfig } from '../config/schema';
+import { deadStreamOf, type RiskConfig } from '../config/schema';
 import type { TickRow } from '../prices/ticks';
 import { LedgerConsumer } from '../ledger/consumer';
 import { openDb, type Db } from '../store/db';
@@ -35,10 +35,7 @@ export interface StreamsServiceOptions {
   claimIdleMs?: number;
 }
 
-/** The dead-letter stream of the orders stream: streams.dead_stream, or `<orders_stream>.dead`. */
-export function deadStreamOf(c: Pick<StreamsConfig, 'dead_stream' | 'orders_stream'>, ordersStream = c.orders_stream): string {
-  return c.dead_stream ?? `${ordersStream}.dead`;
-}
+export { deadStreamOf };
 
 const STREAMS_OFF: StreamStatus = { state: 'off', detail: 'no Redis configured: paper broker, local prices' };
 
