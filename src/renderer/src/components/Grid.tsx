@@ -27,8 +27,10 @@ export function Grid<T>({ layoutId, onGridReady, ...rest }: Props<T>) {
     [layoutId],
   );
   const sorted = useCallback((e: SortChangedEvent<T>) => saveLayout(layoutId, e.api, e.source), [layoutId]);
+  // a new layoutId is a new grid: the old one detaches its GridApi as it goes, the new one gets its saved layout
   return (
     <AgGridReact<T>
+      key={layoutId}
       theme={gridTheme}
       styleNonce={styleNonce}
       defaultColDef={DEFAULT_COL_DEF}
