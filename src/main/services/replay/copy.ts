@@ -32,8 +32,7 @@ export function openCopy(file: string, nativeBinding?: string): Db {
     image[18] = 1;
     image[19] = 1;
   }
-  const db = nativeBinding ? new Database(image, { nativeBinding }) : new Database(image);
-  db.pragma('foreign_keys = ON');
+  const db = copyOf(image, nativeBinding);
   // The copy is migrated like the file would be at its next open (a book from an older app).
   try {
     migrate(db);
@@ -42,6 +41,13 @@ export function openCopy(file: string, nativeBinding?: string): Db {
     if (e instanceof StoreError) throw new ReplayError(e.message);
     throw e;
   }
+  return db;
+}
+
+/** An in-memory database from a serialized image (of a rollback-journal book), foreign keys on. */
+export function copyOf(image: Buffer, nativeBinding?: string): Db {
+  const db = nativeBinding ? new Database(image, { nativeBinding }) : new Database(image);
+  db.pragma('foreign_keys = ON');
   return db;
 }
 

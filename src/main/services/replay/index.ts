@@ -10,8 +10,8 @@ import type { ConfigStateLike } from '../engine/config';
 import { Engine } from '../engine/engine';
 import { evaluateJson } from '../engine/evaluate';
 import { StoreError, type Db } from '../store/db';
-import { bookZone } from '../store/book-zone';
-import { openCopy, rewindTo } from './copy';
+import { bookZone, storedZone } from '../store/book-zone';
+import { copyOf, openCopy, rewindTo } from './copy';
 import { ReplayError } from './errors';
 import { pricePath, type PricePath } from './path';
 import type { PriceSource } from '../prices/source';
@@ -95,13 +95,24 @@ function checkRequest(req: ReplayRequest): { at: string; policy: ApprovePolicy }
 }
 
 /**
- * Replays the band controller over the trading days of [req.from, req.to] under `config`, on a copy of the book in
- * `dbFile` (docs/spec.md §16). Throws ReplayError for bad input (one line) or a cancel.
+ * The rewound working copy of one book and request, kept for the next config of a comparison: a book that stores
+ * its zone is rewound to the same instant whatever the config (bookZone forces the stored zone).
  */
-export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, hooks: ReplayHooks = {}): ReplayResult {
+export interface SharedCopy {
+  image?: Buffer;
+}
+
+/**
+ * Replays the band controller over the trading days of [req.from, req.to] under `config`, on a copy of the book in
+ * `dbFile` (docs/spec.md §16). Throws ReplayError for bad input (one line) or a cancel. `shared`: the same object
+ * for each config replayed over the same `dbFile` and `req`, so the copy is made and rewound once.
+ */
+export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, hooks: ReplayHooks = {}, shared?: SharedCopy): ReplayResult {
   const { at, policy } = checkRequest(req);
-  const db = openCopy(dbFile, hooks.nativeBinding);
+  const rewound = shared?.image;
+  const db = rewound ? copyOf(rewound, hooks.nativeBinding) : openCopy(dbFile, hooks.nativeBinding);
   try {
+    const zoneStored = storedZone(db) !== null;
     let zone: string;
     try {
       zone = bookZone(db, config.account.timezone, 'the replay config');
@@ -112,7 +123,10 @@ export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, h
     const days = tradingDays(req.from, req.to, config, zone);
     if (days.length === 0) throw new ReplayError(`no trading day from ${req.from} to ${req.to} in the account calendar (${zone})`);
     const fromOpen = localTimeToEpoch(req.from, '00:00', zone);
-    rewindTo(db, fromOpen, req.from, zone);
+    if (!rewound) {
+      rewindTo(db, fromOpen, req.from, zone);
+      if (shared && zoneStored) shared.image = db.serialize();
+    }
     const state: ConfigStateLike = { config, valid: true, messages: [], file: null };
     let clock = fromOpen;
     const firstAt = localTimeToEpoch(days[0], at, zone);

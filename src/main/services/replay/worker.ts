@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ReplayResult } from '../../../shared/replay';
 import type { RiskConfig } from '../config/schema';
-import { replay, ReplayError, type ReplayRequest } from './index';
+import { replay, ReplayError, type ReplayRequest, type SharedCopy } from './index';
 import { errorMessage } from '../../../shared/errors';
 
 interface ReplayInput {
@@ -109,12 +109,20 @@ function runWorker(input: ReplayInput): void {
   const n = input.configs.length;
   try {
     const results: ReplayResult[] = [];
+    // A and B of a comparison start from one rewound copy of the book.
+    const shared: SharedCopy | undefined = n > 1 ? {} : undefined;
     input.configs.forEach((config, i) => {
-      const r = replay(input.dbFile, config, input.req, {
-        isCancelled,
-        nativeBinding: input.nativeBinding,
-        onProgress: (done, total) => port.postMessage({ type: 'progress', done: i * total + done, total: n * total } satisfies WorkerMessage),
-      });
+      const r = replay(
+        input.dbFile,
+        config,
+        input.req,
+        {
+          isCancelled,
+          nativeBinding: input.nativeBinding,
+          onProgress: (done, total) => port.postMessage({ type: 'progress', done: i * total + done, total: n * total } satisfies WorkerMessage),
+        },
+        shared,
+      );
       results.push(r);
     });
     port.postMessage({ type: 'done', results } satisfies WorkerMessage);
