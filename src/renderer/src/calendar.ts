@@ -1,16 +1,11 @@
 // The account calendar in the renderer: rebuilt from the status (the same rules the main process uses), so the
 // report date steps by trading days of the desk (NYSE holidays for a New York account, the config's own changes).
-import { accountCalendar, isTradingDay, previousTradingDay, shiftTradingDays, type Calendar } from '../../shared/calendar';
+import { accountCalendar, isTradingDay, previousTradingDay, type Calendar } from '../../shared/calendar';
 import type { AppStatus } from '../../shared/types';
 
 export function calendarOf(status: Pick<AppStatus, 'timezone' | 'calendar'>): Calendar {
   const c = status.calendar;
   return accountCalendar(status.timezone, { holidays: c.holidays, open_dates: c.open_dates, early_closes: c.early_closes });
-}
-
-/** `n` trading days from `date` (a non-trading date steps to the nearest trading day on that side first). */
-export function stepTradingDays(date: string, n: number, cal: Calendar): string {
-  return shiftTradingDays(date, n, cal);
 }
 
 /** The latest trading day on or before `date`. */

@@ -70,6 +70,11 @@ export function fmtTime(ms: number | null | undefined, timeZone: string, withDat
   return withDate ? `${get('year')}-${get('month')}-${get('day')} ${time}` : time;
 }
 
+/** A band status as the trader reads it: IN_BAND → IN BAND. */
+export function fmtBandStatus(status: string): string {
+  return status.replace('_', ' ');
+}
+
 /** Calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function dateIn(ms: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms));

@@ -7,7 +7,7 @@ import { linkActions } from './store/connect';
 import { labActions } from './store/lab';
 import { viewActions } from './store/views';
 
-export { useConsole, toast, type Range, type Screen } from './store/core';
+export { isEmptyBook, RANGES, useConsole, toast, type Range, type Screen } from './store/core';
 export { notionalOf, previewFor } from './store/engine';
 export { connect, currentScreen } from './store/connect';
 

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BandPoint } from '../../../shared/types';
-import { fmtInt, fmtPct, fmtTime } from '../format';
+import { dateIn, fmtBandStatus, fmtInt, fmtPct, fmtTime } from '../format';
 import { lttb } from '../../../shared/lttb';
 import type { Range } from '../store';
 import { paletteValue } from '../theme';
@@ -27,7 +27,7 @@ export function BandChart({ points, range, longRange, shortRange, tz }: { points
   const last = points[points.length - 1];
   // what the picture says, for a screen reader (and a test): the span, the band and where the book is now
   const summary =
-    `Band history: ${fmtInt(points.length)} evaluations from ${fmtTime(first.ts, tz).slice(0, 10)} to ${fmtTime(last.ts, tz).slice(0, 10)}; ` +
+    `Band history: ${fmtInt(points.length)} evaluations from ${dateIn(first.ts, tz)} to ${dateIn(last.ts, tz)}; ` +
     `LT long % ${fmtPct(last.long_pct)} now, band ${fmtPct(longRange[0])} – ${fmtPct(longRange[1])}; ` +
     `LT short % ${fmtPct(last.short_pct)}, band ${fmtPct(shortRange[0])} – ${fmtPct(shortRange[1])}`;
   return (
@@ -51,7 +51,7 @@ export function BandChart({ points, range, longRange, shortRange, tz }: { points
                   LT long <b>{fmtPct(p.long_pct)}</b> · short <b>{fmtPct(p.short_pct)}</b>
                 </div>
                 <div className="muted">
-                  gross {fmtPct(p.gross_pct)} · {p.status.replace('_', ' ')}
+                  gross {fmtPct(p.gross_pct)} · {fmtBandStatus(p.status)}
                 </div>
               </div>
             );

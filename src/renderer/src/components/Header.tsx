@@ -1,5 +1,5 @@
 import type { AppStatus } from '../../../shared/types';
-import { fmtInt, fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
+import { dateIn, fmtBandStatus, fmtInt, fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
 import { actions, useConsole } from '../store';
 
 function modeClass(mode: AppStatus['mode']): string {
@@ -73,7 +73,7 @@ export function Header({ inert }: { inert?: boolean }) {
       <div className="hstat">
         <span className="label">Band</span>
         <span className="value">
-          <span className={`pill ${bandClass(status?.status)}`}>{status?.status.replace('_', ' ') ?? DASH}</span>
+          <span className={`pill ${bandClass(status?.status)}`}>{status ? fmtBandStatus(status.status) : DASH}</span>
           {status && status.days_in_violation > 0 ? <small>day {status.days_in_violation}</small> : null}
         </span>
       </div>
@@ -116,7 +116,7 @@ export function Header({ inert }: { inert?: boolean }) {
       </div>
       <div className="hstat last">
         <span className="label">
-          {tz} · {fmtTime(now, tz, true).slice(0, 10)}
+          {tz} · {dateIn(now, tz)}
         </span>
         <span className="value clock" data-testid="clock">
           {fmtTime(now, tz, false)} <small>{tzAbbrev(now, tz)}</small>

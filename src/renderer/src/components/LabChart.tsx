@@ -2,7 +2,7 @@
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ReplayResult } from '../../../shared/replay';
-import { fmtInt, fmtPct } from '../format';
+import { fmtBandStatus, fmtInt, fmtPct } from '../format';
 import { joinDays } from '../replay';
 import { paletteValue } from '../theme';
 
@@ -63,11 +63,11 @@ export const LabChart = memo(function LabChart({ a, b }: { a: ReplayResult; b: R
                 <div className="tt">
                   <div className="muted">{p.date}</div>
                   <div>
-                    A <b>{fmtPct(p.a)}</b> <span className="muted">{p.statusA?.replace('_', ' ') ?? ''}</span>
+                    A <b>{fmtPct(p.a)}</b> <span className="muted">{p.statusA ? fmtBandStatus(p.statusA) : ''}</span>
                   </div>
                   {b ? (
                     <div>
-                      B <b>{fmtPct(p.b)}</b> <span className="muted">{p.statusB?.replace('_', ' ') ?? ''}</span>
+                      B <b>{fmtPct(p.b)}</b> <span className="muted">{p.statusB ? fmtBandStatus(p.statusB) : ''}</span>
                     </div>
                   ) : null}
                 </div>

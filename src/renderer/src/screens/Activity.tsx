@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react';
 import type { ColDef } from 'ag-grid-community';
 import type { AuditRow, CycleLogRow, IntentView, QuarantinedEvent } from '../../../shared/types';
 import { bandClass } from '../components/Header';
-import { fmtInt, fmtStamp, humanClassification } from '../format';
+import { fmtBandStatus, fmtInt, fmtStamp, humanClassification } from '../format';
 import { Grid } from '../components/Grid';
 import { intFmt, numCol, priceFmt } from '../grid';
 import { actions, useConsole } from '../store';
@@ -75,7 +75,7 @@ export function Activity() {
     () => [
       { field: 'at', headerName: 'Time', width: 124, valueFormatter: (p) => fmtStamp(p.value as number, tz) },
       { field: 'mode', headerName: 'Mode', width: 86 },
-      { field: 'status', headerName: 'Status', width: 116, valueFormatter: (p) => String(p.value ?? '').replace('_', ' '), cellClass: (p) => `status-cell band-${bandClass(p.value as CycleLogRow['status'])}` },
+      { field: 'status', headerName: 'Status', width: 116, valueFormatter: (p) => fmtBandStatus(String(p.value ?? '')), cellClass: (p) => `status-cell band-${bandClass(p.value as CycleLogRow['status'])}` },
       { field: 'message', headerName: 'Message', flex: 1, minWidth: 200, tooltipField: 'message' },
     ],
     [tz],

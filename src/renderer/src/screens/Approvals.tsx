@@ -8,7 +8,7 @@ import { Grid } from '../components/Grid';
 import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
 import { intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
 import { MOD } from '../keys';
-import { actions, notionalOf, useConsole } from '../store';
+import { actions, isEmptyBook, notionalOf, useConsole } from '../store';
 
 function RowActions(p: CustomCellRendererProps<IntentView>) {
   const id = p.data?.id;
@@ -119,7 +119,7 @@ export function Approvals() {
   const preview = useConsole((s) => s.preview);
   const status = useConsole((s) => s.status);
   const busy = useConsole((s) => s.busy);
-  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
+  const emptyBook = useConsole(isEmptyBook);
   const gridRef = useRef<GridApi<IntentView> | null>(null);
 
   useEffect(() => {

@@ -3,10 +3,9 @@ import { BandChart } from '../components/BandChart';
 import { EmptyBook } from '../components/EmptyBook';
 import { Gauge } from '../components/Gauge';
 import { bandClass } from '../components/Header';
-import { fmtInt, fmtMoney, fmtPct, fmtTime, DASH } from '../format';
-import { actions, notionalOf, useConsole, type Range } from '../store';
+import { fmtBandStatus, fmtInt, fmtMoney, fmtPct, fmtTime, DASH } from '../format';
+import { actions, isEmptyBook, notionalOf, RANGES, useConsole } from '../store';
 
-const RANGES: Range[] = ['1D', '1W', '1M', 'ALL'];
 
 export function Overview() {
   const status = useConsole((s) => s.status);
@@ -15,7 +14,7 @@ export function Overview() {
   const cycles = useConsole((s) => s.cycles);
   const pending = useConsole((s) => s.pending);
   const tz = status?.timezone ?? 'America/New_York';
-  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
+  const emptyBook = useConsole(isEmptyBook);
 
   useEffect(() => {
     void actions.refreshPositions();
@@ -42,7 +41,7 @@ export function Overview() {
         <section className="panel" aria-label="Controller">
           <div className="panel-head">
             <h2>Controller</h2>
-            <span className={`pill ${bandClass(status?.status)}`}>{status?.status.replace('_', ' ') ?? DASH}</span>
+            <span className={`pill ${bandClass(status?.status)}`}>{status ? fmtBandStatus(status.status) : DASH}</span>
             <div className="right">
               <button type="button" className="btn sm nowrap" onClick={() => void actions.evaluate()} disabled={!status}>
                 Evaluate now
@@ -126,7 +125,7 @@ export function Overview() {
                     <span className={`pill ${c.mode === 'NORMAL' ? 'ok' : c.mode === 'DERISK' ? 'warn' : 'bad'}`}>{c.mode}</span>
                   </td>
                   <td className="col-status">
-                    <span className={`pill ${bandClass(c.status)}`}>{c.status.replace('_', ' ')}</span>
+                    <span className={`pill ${bandClass(c.status)}`}>{fmtBandStatus(c.status)}</span>
                   </td>
                   <td>{c.message}</td>
                 </tr>

@@ -9,7 +9,7 @@ import type { BandStatus } from '../../../shared/domain';
 import { LabChart } from '../components/LabChart';
 import { Grid } from '../components/Grid';
 import { bandClass } from '../components/Header';
-import { DASH, fmtInt, fmtMoney, fmtPct, fmtSignedInt } from '../format';
+import { DASH, fmtBandStatus, fmtInt, fmtMoney, fmtPct, fmtSignedInt } from '../format';
 import { intFmt, moneyFmt, numCol } from '../grid';
 import { hasMod, MOD } from '../keys';
 import { joinDays, type JoinedDay } from '../replay';
@@ -407,7 +407,7 @@ function ConfigRow({ label, a, b, get }: { label: string; a: ReplayResult; b: Re
 type DayRow = JoinedDay;
 
 const pctFmt = (p: { value?: unknown }) => fmtPct(p.value as number | null);
-const statusFmt = (p: { value?: unknown }) => (p.value ? String(p.value).replace('_', ' ') : DASH);
+const statusFmt = (p: { value?: unknown }) => (p.value ? fmtBandStatus(String(p.value)) : DASH);
 
 function dayCols(which: 'a' | 'b', title: string): ColGroupDef<DayRow> {
   const f = (k: keyof ReplayDay) => `${which}.${k}` as never;

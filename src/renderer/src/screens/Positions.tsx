@@ -6,7 +6,7 @@ import { fmtMoney, fmtMoneyShort, fmtInt } from '../format';
 import { EmptyBook } from '../components/EmptyBook';
 import { Grid } from '../components/Grid';
 import { intFmt, moneyFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
-import { actions, useConsole } from '../store';
+import { actions, isEmptyBook, useConsole } from '../store';
 
 type Row = PositionView & { side: 'LONG' | 'SHORT' | 'FLAT'; pnl_pct: number | null; gross: number | null; stale: boolean };
 
@@ -34,7 +34,7 @@ function SymbolCell(p: CustomCellRendererProps<Row>) {
 export function Positions() {
   const positions = useConsole((s) => s.positions);
   const staleList = useConsole((s) => s.status?.stale_prices ?? NO_STALE);
-  const emptyBook = useConsole((s) => !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0);
+  const emptyBook = useConsole(isEmptyBook);
   useEffect(() => {
     void actions.refreshPositions();
   }, []);

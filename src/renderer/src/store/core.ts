@@ -31,7 +31,6 @@ export interface LabEditor {
 export interface LabState {
   /** The live config's text as read when the lab opened (null: unreadable, or not read yet). */
   liveText: string | null;
-  configFile: string;
   loaded: boolean;
   from: string;
   to: string;
@@ -98,7 +97,8 @@ export interface ConsoleState {
 }
 
 export const RANGE_KEY = 'band.range';
-const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
+/** The band history's ranges, in the order the Overview offers them. */
+export const RANGES: readonly Range[] = ['1D', '1W', '1M', 'ALL'];
 /** The band history's range, as the trader last chose it; a month at first, so the first start shows its past. */
 function initialRange(): Range {
   const r = readPref(RANGE_KEY);
@@ -137,7 +137,6 @@ export const useConsole = create<ConsoleState>(() => ({
   cycles: [],
   lab: {
     liveText: null,
-    configFile: '',
     loaded: false,
     from: '',
     to: '',
@@ -158,6 +157,11 @@ export const useConsole = create<ConsoleState>(() => ({
 
 export const set = useConsole.setState;
 export const get = useConsole.getState;
+
+/** A real book with no positions yet (not the demo): the screens show how to load one instead of empty tables. */
+export function isEmptyBook(s: ConsoleState): boolean {
+  return !!s.status && !s.status.demo && s.positionsLoaded && s.positions.length === 0;
+}
 
 export function api(): BandApi {
   const a = get().api;

@@ -4,7 +4,7 @@
 import type { AppStatus, BandPreview, IntentOutcome, IntentView } from '../../../shared/types';
 import { call } from '../api';
 import { calendarOf, latestTradingDay } from '../calendar';
-import { dateIn, fmtInt } from '../format';
+import { dateIn, fmtBandStatus, fmtInt } from '../format';
 import { api, get, guarded, sameIds, set, toast, type ConsoleState } from './core';
 import { viewActions } from './views';
 
@@ -58,7 +58,7 @@ export const engineActions = {
     const r = await guarded('Evaluate', () => call(api(), 'engine:evaluate'));
     if (r) {
       setStatus(r.status);
-      toast('info', `Cycle done: ${r.status.status.replace('_', ' ').toLowerCase()}, ${r.created} new intent${r.created === 1 ? '' : 's'}`);
+      toast('info', `Cycle done: ${fmtBandStatus(r.status.status).toLowerCase()}, ${r.created} new intent${r.created === 1 ? '' : 's'}`);
       await engineActions.refreshPending();
     }
   },

@@ -1,13 +1,13 @@
 // Slice: the Policy lab (issue #16) — the period and the approval policy, the two config editors (each checked by the
 // main process exactly like risk_rules.yaml, a moment after the trader stops typing), the replay with its progress and
 // cancel, and the comparison's exports (a download: CSV of the days, JSON of the whole comparison).
-import { previousTradingDay } from '../../../shared/calendar';
+import { previousTradingDay, shiftTradingDays } from '../../../shared/calendar';
 import type { ChannelInput } from '../../../shared/contract';
 import { reportFormat } from '../../../shared/report-formats';
 import type { ReplayResult } from '../../../shared/replay';
 import type { AppStatus } from '../../../shared/types';
 import { call } from '../api';
-import { calendarOf, stepTradingDays } from '../calendar';
+import { calendarOf } from '../calendar';
 import { download } from '../download';
 import { dateIn } from '../format';
 import { api, get, guarded, set, toast, type LabEditor, type LabState } from './core';
@@ -32,7 +32,7 @@ function patchEditor(which: Which, p: Partial<LabEditor>): void {
 function defaultPeriod(status: AppStatus): { from: string; to: string } {
   const cal = calendarOf(status);
   const to = previousTradingDay(dateIn(status.now, status.timezone), cal);
-  return { from: stepTradingDays(to, -(DEFAULT_DAYS - 1), cal), to };
+  return { from: shiftTradingDays(to, -(DEFAULT_DAYS - 1), cal), to };
 }
 
 /** Is the editor's text known to be valid (checked, and no error)? */
@@ -66,7 +66,7 @@ export const labActions = {
     const setup = await guarded('Policy lab', () => call(api(), 'replay:setup'));
     if (!setup || get().lab.loaded) return;
     const text = setup.config_text ?? '';
-    patch({ loaded: true, liveText: setup.config_text, configFile: setup.config_file, a: { text, check: null, checked: null }, b: { text, check: null, checked: null } });
+    patch({ loaded: true, liveText: setup.config_text, a: { text, check: null, checked: null }, b: { text, check: null, checked: null } });
     await Promise.all([labActions.checkConfig('a'), labActions.checkConfig('b')]);
   },
   setInputs(p: Partial<Pick<LabState, 'from' | 'to' | 'at' | 'approve' | 'compare'>>) {

@@ -1,8 +1,9 @@
 // Slice: what the screens show beyond the queue — the band history, the EOD report (and its export), the positions,
 // the activity log (intents, audit trail, quarantine, engine cycles).
+import { shiftTradingDays } from '../../../shared/calendar';
 import { reportFormat, type ReportFormatId } from '../../../shared/report-formats';
 import { call } from '../api';
-import { calendarOf, stepTradingDays } from '../calendar';
+import { calendarOf } from '../calendar';
 import { download } from '../download';
 import { writePref } from '../prefs';
 import { api, get, guarded, RANGE_KEY, set, toast, type Range } from './core';
@@ -26,7 +27,7 @@ export const viewActions = {
   async stepReportDate(n: number) {
     const { reportDate, status } = get();
     if (!reportDate || !status) return;
-    await viewActions.setReportDate(stepTradingDays(reportDate, n, calendarOf(status)));
+    await viewActions.setReportDate(shiftTradingDays(reportDate, n, calendarOf(status)));
   },
   async refreshReport() {
     const date = get().reportDate;
