@@ -52,11 +52,15 @@ function prefixed(buf) {
 
 const hostUrl = await new Promise((resolve) => {
   let out = '';
-  host.stdout.on('data', (b) => {
+  const onData = (b) => {
     out += b.toString();
     const m = /Console: (http:\/\/\S+)/.exec(out);
-    if (m) resolve(new URL(m[1]));
-  });
+    if (!m) return;
+    // found: the host's later output is not kept (the stream keeps flowing, so the host never blocks on a full pipe)
+    host.stdout.off('data', onData);
+    resolve(new URL(m[1]));
+  };
+  host.stdout.on('data', onData);
 });
 say(`browser host on ${hostUrl.origin} (the demo database)`);
 
