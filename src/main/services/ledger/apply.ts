@@ -14,6 +14,7 @@ import { CLASSIFICATIONS, EVENT_TYPES, sideOf } from '../../../shared/domain';
 import { Book, type Pos } from './book';
 import { TradingDateCache } from './dates';
 import { hash53 } from './hash';
+import { isQuarantined, quarantine } from './quarantine';
 import { checkLines, FIRST, REJECTED, type Checked } from './validate';
 
 export interface Counts {
@@ -100,14 +101,12 @@ export class BatchApplier {
     insFills: Statement;
     insFill: Statement;
     insOe: Statement;
-    qFind: Statement;
-    qIns: Statement;
     aggUpsert: Statement;
     posUpsert: Statement;
   };
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     timezone: string,
     private readonly now: () => number,
   ) {
@@ -135,8 +134,6 @@ export class BatchApplier {
         `INSERT INTO order_events (id, event_id, order_id, intent_id, event_type, ts, symbol, classification, side)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      qFind: db.prepare('SELECT raw FROM ledger_quarantine WHERE raw_h = ?').pluck(),
-      qIns: db.prepare('INSERT INTO ledger_quarantine (source, raw, reason, at, raw_h) VALUES (?, ?, ?, ?, ?)'),
       aggUpsert: db.prepare(
         `INSERT INTO daily_agg (trading_date, symbol, classification, filled_qty, notional_micro, realized_micro,
            count_fills, net_qty_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -209,11 +206,10 @@ export class BatchApplier {
         const raw = c.raws ? c.raws[r++] : (items as NonNullable<Part['items']>)[i];
         const text = typeof raw === 'string' ? raw : safeStringify(raw);
         const rh = hash53(text);
-        const prior = st.qFind.all(rh) as string[];
-        if (prior.includes(text)) {
+        if (isQuarantined(this.db, text, rh)) {
           counts.duplicates++; // the same bad bytes redelivered: already quarantined once
         } else {
-          st.qIns.run(typeof sources === 'string' ? sources : sources[i], text, strs[s] as string, tx.now, rh);
+          quarantine(this.db, typeof sources === 'string' ? sources : sources[i], text, strs[s] as string, tx.now, rh);
           counts.rejected++;
         }
         s++;

@@ -1,8 +1,7 @@
 // Applying the entries a stream consumer (consumer.ts) holds, strictly in stream order, each once: the position
 // check and the ledger's apply in one IMMEDIATE transaction, then XACK; redeliveries recognised; a failing entry
 // narrowed down, retried with backoff and dead-lettered (see consumer.ts for the whole design).
-import type { Statement } from 'better-sqlite3';
-import { hash53 } from '../ledger/hash';
+import { isApplied, isQuarantined, quarantine } from '../ledger/quarantine';
 import { safeStringify } from '../ledger/consumer';
 import { backoffMs } from './connection';
 import type { ConsumerGroup } from './consumer-group';
@@ -54,7 +53,6 @@ export class StreamApplier {
   /** Last id of the batch that failed, while its failing entry is being narrowed down. */
   private suspectUntil: string | null = null;
   private deadInARow = 0;
-  private statements: { booked: Statement; quarantined: Statement; quarantine: Statement } | null = null;
 
   constructor(
     private readonly c: ConsumerCore,
@@ -69,22 +67,6 @@ export class StreamApplier {
   /** Forgets the failures counted so far (the consumer group was recreated: the entries are read again). */
   forgetFailures(): void {
     this.failures.clear();
-  }
-
-  private st() {
-    if (!this.statements) {
-      const db = this.c.o.db;
-      this.statements = {
-        booked: db
-          .prepare(
-            'SELECT EXISTS (SELECT 1 FROM fills WHERE event_id = ?) OR EXISTS (SELECT 1 FROM order_events WHERE event_id = ?)',
-          )
-          .pluck(),
-        quarantined: db.prepare('SELECT raw FROM ledger_quarantine WHERE raw_h = ?').pluck(),
-        quarantine: db.prepare('INSERT INTO ledger_quarantine (source, raw, reason, at, raw_h) VALUES (?, ?, ?, ?, ?)'),
-      };
-    }
-    return this.statements;
   }
 
   /**
@@ -106,10 +88,9 @@ export class StreamApplier {
     } else {
       id = d.event_id;
     }
-    const st = this.st();
-    if (typeof id === 'string' && st.booked.get(id, id)) return true;
-    const text = typeof d === 'string' ? d : safeStringify(d);
-    return (st.quarantined.all(hash53(text)) as string[]).includes(text);
+    const db = this.c.o.db;
+    if (typeof id === 'string' && isApplied(db, id)) return true;
+    return isQuarantined(db, typeof d === 'string' ? d : safeStringify(d));
   }
 
   /** Applies every entry that is next in stream order; returns how many entries were applied. */
@@ -332,15 +313,14 @@ export class StreamApplier {
     ];
     const deadId = await xaddOnce(this.c.r, this.deadStream, `${group} ${stream} ${entry.id}`, fields, this.c.o.deadMaxlen);
     const text = entryText(entry.fields);
-    const st = this.st();
     const tx = db.transaction((): boolean => {
       if (readPosition(db, this.c.posKey).lastId !== pos) return false;
-      st.quarantine.run(
+      quarantine(
+        db,
         `redis:${stream} ${entry.id}`,
         text,
         `dead-lettered to ${this.deadStream} (${deadId}) after ${attempts} failed attempt${attempts === 1 ? '' : 's'} to apply it: ${lastError}`,
         Date.now(),
-        hash53(text),
       );
       writePosition(db, this.c.posKey, entry.id, 1);
       return true;
