@@ -141,7 +141,8 @@ const replayCommand: Command = {
     const req: ReplayRequest = { from, to, at: optionalString(values, 'at'), approve, pricesCsv, pricesName: pricesFile, seed };
     let results: { r: ReplayResult; file: string }[];
     try {
-      results = configs.map(({ file, config }) => ({ r: replay(dbFile, config, req), file }));
+      const shared = {}; // --compare: the book is copied and wound back once, for both configs
+      results = configs.map(({ file, config }) => ({ r: replay(dbFile, config, req, {}, shared), file }));
     } catch (e) {
       if (e instanceof ReplayError) throw new UsageError(e.message);
       throw e;
