@@ -76,7 +76,7 @@ export function isIsoDate(s: string): boolean {
 
 /** Is this IANA zone known to the runtime? */
 export function isValidTimeZone(zone: string): boolean {
-  return DateTime.now().setZone(zone).isValid;
+  return DateTime.fromMillis(0).setZone(zone).isValid;
 }
 
 /** Calendar date (YYYY-MM-DD) of an instant in the account time zone. */

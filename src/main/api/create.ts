@@ -18,6 +18,7 @@ import type { ConsoleServices } from './services';
 import { ledgerAccess } from './ledger';
 import { replayAccess } from './replay';
 import { errorMessage } from '../../shared/errors';
+import { now as clockNow } from '../services/clock';
 
 interface CreateOptions {
   /** better-sqlite3 addon built for Electron (env BAND_SQLITE_BINDING). */
@@ -182,7 +183,7 @@ export async function createServices(dbFile: string, configFile: string, opts: C
       checking = checkIntegrityOffThread(dbFile, { workerFile: opts.ledgerWorkerFile, nativeBinding: opts.nativeBinding }).then((r) => {
         log(`database check (${r.kind}_check, ${Math.round(r.ms)} ms): ${r.detail}`);
         if (closed) return;
-        engine.setIntegrity({ state: r.ok ? 'ok' : 'failed', detail: r.detail, at: Date.now(), ms: Math.round(r.ms), unclean_shutdown: info.uncleanShutdown });
+        engine.setIntegrity({ state: r.ok ? 'ok' : 'failed', detail: r.detail, at: clockNow(), ms: Math.round(r.ms), unclean_shutdown: info.uncleanShutdown });
       });
     }, opts.integrityCheck ?? 3_000);
     checkTimer.unref();

@@ -5,6 +5,7 @@ import { HELP } from './help';
 import { parseCommandArgs, UsageError, type Command, type Io } from './framework';
 import { describeCorruption } from '../services/store/backup';
 import { StoreError } from '../services/store/db';
+import { ClockError, initClock } from '../services/clock';
 import { errorMessage } from '../../shared/errors';
 
 function helpText(): string {
@@ -74,9 +75,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(commandHelp(cmd));
       return 0;
     }
+    // BAND_NOW is read once, before any work: a bad value stops here with one line (exit 2)
+    initClock();
     return (await cmd.run({ values, positionals, io })) ?? 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ClockError) {
       io.err(`bandctl: ${oneLine(e.message)}\n`);
       return 2;
     }

@@ -21,6 +21,7 @@ import { loadWindowState, placeWindow, saveWindowState, type WindowState } from 
 import { osUser } from '../services/os-user';
 import { errorMessage } from '../../shared/errors';
 import { REPORT_FORMATS } from '../../shared/report-formats';
+import { now as clockNow } from '../services/clock';
 
 function resourcesDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'resources') : join(__dirname, '../../resources');
@@ -159,7 +160,7 @@ export function runElectronApp(): void {
 
     const exportReport = async (): Promise<void> => {
       const st = svc.engine?.status();
-      const date = tradingDateOf(st?.now ?? Date.now(), st?.timezone ?? 'America/New_York');
+      const date = tradingDateOf(st?.now ?? clockNow(), st?.timezone ?? 'America/New_York');
       const r = await dialog.showSaveDialog(w, {
         title: `Export the EOD report of ${date}`,
         defaultPath: join(app.getPath('downloads'), exportFilename(date, 'text')),

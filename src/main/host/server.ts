@@ -42,6 +42,7 @@ import { PushStreams } from './push';
 import { APPROVAL_RATE_LIMIT, TokenBuckets, type RateLimit } from './ratelimit';
 import { internalError, securityHeaders, sendJson, sendText } from './respond';
 import { serveStatic } from './static';
+import { timerNow } from '../services/clock';
 
 export { cookieValue, readCookie, tokenMatches } from './auth';
 export { allowedHostHeaders, isJsonContentType, isLoopback, nonLoopbackRefusal, parseTarget } from './guards';
@@ -175,7 +176,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   let lastDropLog = -Infinity;
   server.on('drop', () => {
     // at most one line a minute, however many sockets are refused
-    const t = Date.now();
+    const t = timerNow();
     if (t - lastDropLog < 60_000) return;
     lastDropLog = t;
     log(`host: ${limits.maxConnections} connections open: refusing more (this line at most once a minute)`);

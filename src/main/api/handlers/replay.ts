@@ -4,6 +4,7 @@
 // crowds the push history a reconnecting browser is replayed from.
 import type { DomainHandlers } from '../dispatch';
 import type { ConsoleServices } from '../services';
+import { timerNow } from '../../services/clock';
 
 /** At most about 50 progress events a run, and none closer than this (the last one always goes). */
 const PROGRESS_MIN_MS = 100;
@@ -18,7 +19,7 @@ export function replayHandlers(s: ConsoleServices): DomainHandlers<'replay'> {
       let lastStep = -1;
       return s.replay.run(args, (done, total) => {
         const step = total > 0 ? Math.floor((done / total) * PROGRESS_STEPS) : 0;
-        const now = Date.now();
+        const now = timerNow();
         if (done < total && (step === lastStep || now - lastAt < PROGRESS_MIN_MS)) return;
         lastAt = now;
         lastStep = step;

@@ -3,6 +3,7 @@
 import { statSync, watchFile, unwatchFile, type Stats } from 'node:fs';
 import { formatConfigError, loadConfigFile, type ConfigError } from './load';
 import type { RiskConfig } from './schema';
+import { now } from '../clock';
 
 export interface ConfigState {
   /** The config in force: the last valid one (null if the file was never valid). */
@@ -47,14 +48,14 @@ export class ConfigWatcher {
     this.stamp = this.fingerprint();
     const r = loadConfigFile(this.file);
     this.state = r.ok
-      ? { config: r.config, valid: true, errors: [], messages: [], file: this.file, loadedAt: Date.now() }
+      ? { config: r.config, valid: true, errors: [], messages: [], file: this.file, loadedAt: now() }
       : {
           config: this.state.config,
           valid: false,
           errors: r.errors,
           messages: r.errors.map(formatConfigError),
           file: this.file,
-          loadedAt: Date.now(),
+          loadedAt: now(),
         };
     for (const l of this.listeners) l(this.state);
     return this.state;

@@ -12,7 +12,7 @@ export class TradingDateCache {
   private spans: Span[] = [];
 
   constructor(readonly timezone: string) {
-    if (!DateTime.now().setZone(timezone).isValid) throw new RangeError(`unknown time zone '${timezone}'`);
+    if (!DateTime.fromMillis(0).setZone(timezone).isValid) throw new RangeError(`unknown time zone '${timezone}'`);
   }
 
   dateOf(ms: number): string {

@@ -2,6 +2,7 @@
 // broker, the Redis bridge) append raw JSON lines; LedgerConsumer reads them from its stored position.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
+import { now } from '../clock';
 
 /** Rows per multi-row INSERT (fewer calls into SQLite for bulk appends; 3 × 64 = 192 parameters). */
 const ROWS = 64;
@@ -27,7 +28,7 @@ function statements(db: Db): { one: Statement; many: Statement } {
 export function appendEvents(db: Db, raws: readonly string[], source: string): { first: number; last: number } {
   if (raws.length === 0) return { first: 0, last: 0 };
   const { one, many } = statements(db);
-  const at = Date.now();
+  const at = now();
   return db.transaction(() => {
     let first = 0;
     let last = 0;
@@ -71,7 +72,7 @@ interface CompactResult {
  * are kept. The newest applied row stays, so the log's position is never lost.
  */
 export function compactLog(db: Db, opts: { rawDays: number; now?: number }): CompactResult {
-  const cutoff = (opts.now ?? Date.now()) - opts.rawDays * 86_400_000;
+  const cutoff = (opts.now ?? now()) - opts.rawDays * 86_400_000;
   const applied = db.prepare('SELECT MIN(pos) FROM ledger_consumers').pluck().get() as number | null;
   if (!applied) return { removed: 0, cutoff };
   const r = db.prepare('DELETE FROM event_log WHERE seq < ? AND at < ?').run(applied, cutoff);

@@ -4,6 +4,7 @@ import { BUCKETS, SYMBOL_RE } from '../../../shared/domain';
 import { microToCents, MICRO } from '../../../shared/money';
 import type { PositionView, QuarantinedEvent } from '../../../shared/types';
 import type { Db } from '../store/db';
+import { now as clockNow } from '../clock';
 
 interface PosRow {
   bucket: string;
@@ -119,7 +120,7 @@ export function importPositions(db: Db, csvText: string, source: string): { erro
     out.push({ bucket, symbol, qty, cost: (avgMicro as bigint) * BigInt(Math.abs(qty)) });
   }
   if (errors.length > 0) return { errors, rows: 0 };
-  const now = Date.now();
+  const now = clockNow();
   const up = db.prepare(
     `INSERT INTO positions (bucket, symbol, qty, cost_micro, realized_micro, updated_at) VALUES (?, ?, ?, ?, 0, ?)
      ON CONFLICT (bucket, symbol) DO UPDATE SET qty = excluded.qty, cost_micro = excluded.cost_micro,

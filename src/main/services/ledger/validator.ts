@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, threadId, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { checkLines, checkText, type Checked, type TextState } from './validate';
+import { timerNow } from '../clock';
 
 /** A batch's columns as the thread sends them back, with the thread that made them. */
 interface Reply extends Checked {
@@ -105,7 +106,7 @@ export class LineValidator {
   take(): Checked | null {
     if (this.pending === 0) throw new Error('LineValidator.take: nothing submitted');
     this.pending--;
-    const deadline = Date.now() + TAKE_TIMEOUT_MS;
+    const deadline = timerNow() + TAKE_TIMEOUT_MS;
     for (;;) {
       const seen = Atomics.load(this.flag, 0);
       const m = receiveMessageOnPort(this.port);
@@ -114,7 +115,7 @@ export class LineValidator {
         this.threadId = r.threadId;
         return r;
       }
-      if (this.broken || Date.now() > deadline) {
+      if (this.broken || timerNow() > deadline) {
         this.broken = true;
         return null;
       }

@@ -4,6 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors';
+import { now as clockNow } from '../clock';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -36,7 +37,7 @@ export class RotatingLog {
     this.file = join(dir, name);
     this.maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
     this.keep = Math.max(1, opts.keep ?? 5);
-    this.now = opts.now ?? (() => new Date());
+    this.now = opts.now ?? (() => new Date(clockNow()));
     this.size = existsSync(this.file) ? statSync(this.file).size : 0;
   }
 

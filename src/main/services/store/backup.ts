@@ -26,6 +26,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { backupDir, latestBackup, listBackups, stampOf, timeOfName, type BackupInfo } from './backup-files';
 import type { Db, StoreError } from './db';
 import { errorMessage } from '../../../shared/errors';
+import { now as clockNow } from '../clock';
 
 export { backupDir, latestBackup, listBackups } from './backup-files';
 
@@ -106,7 +107,7 @@ export async function backupNow(
 ): Promise<BackupResult> {
   const dir = backupDir(dbFile);
   mkdirSync(dir, { recursive: true });
-  let now = opts.now ?? Date.now();
+  let now = opts.now ?? clockNow();
   const prefix = `${basename(dbFile)}.`;
   // Never overwrite an existing backup (two backups in the same millisecond).
   while (existsSync(join(dir, `${prefix}${stampOf(now)}.bak`))) now += 1;
@@ -151,7 +152,7 @@ export async function dailyBackupIfDue(
   dbFile: string,
   opts: { now?: number; keep?: number; nativeBinding?: string } = {},
 ): Promise<BackupResult | null> {
-  const now = opts.now ?? Date.now();
+  const now = opts.now ?? clockNow();
   const last = latestBackup(dbFile);
   if (last && now - last.takenAt < DAY_MS && last.takenAt <= now) return null;
   return backupNow(db, dbFile, { ...opts, now });
@@ -232,7 +233,7 @@ export function restoreBackup(
   const problem = checkDatabaseFile(from, opts.nativeBinding);
   if (problem) throw new BackupError(`backup not restored: ${problem}`);
   if (resolve(from) === resolve(dbFile)) throw new BackupError('the backup and the database are the same file');
-  const now = opts.now ?? Date.now();
+  const now = opts.now ?? clockNow();
   const ts = stampOf(now);
   const prefix = `${basename(dbFile)}.`;
   const takenAt = timeOfName(prefix, basename(from)) ?? statSync(from).mtimeMs;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../shared/errors';
+import { now } from '../clock';
 
 export interface IntegrityResult {
   ok: boolean;
@@ -75,7 +76,7 @@ export function beginSession(file: string): Session {
       rmSync(join(dir, name), { force: true });
     }
     const mine = join(dir, `${process.pid}.${++seq}`);
-    writeFileSync(mine, `${new Date().toISOString()}\n`);
+    writeFileSync(mine, `${new Date(now()).toISOString()}\n`);
     return {
       unclean,
       end: () => {

@@ -12,6 +12,7 @@ import { compareIds } from './ids';
 import { readPosition, writePosition } from './positions';
 import { xaddOnce } from './publish';
 import { errorMessage } from '../../../shared/errors';
+import { now as clockNow, timerNow } from '../clock';
 
 interface Entry {
   id: string;
@@ -175,7 +176,7 @@ export class StreamApplier {
     const failed = this.failures.get(batch[0].id);
     if (failed?.dead) return (await this.deadLetter(pos, batch[0], failed.attempts, failed.lastError)) + stale.length;
     if (failed) {
-      if (Date.now() < failed.nextAt) return stale.length; // waiting to try it again
+      if (timerNow() < failed.nextAt) return stale.length; // waiting to try it again
       batch.length = 1; // an entry that failed is tried alone
     } else {
       await this.extend(batch);
@@ -272,7 +273,7 @@ export class StreamApplier {
     this.c.counts.failedAttempts++;
     if (attempts < this.c.o.maxAttempts) {
       const wait = backoffMs(attempts, this.c.o.retryMinMs, this.c.o.retryMaxMs);
-      this.failures.set(entry.id, { attempts, nextAt: Date.now() + wait, lastError, dead: false });
+      this.failures.set(entry.id, { attempts, nextAt: timerNow() + wait, lastError, dead: false });
       this.c.log(
         `stream ${this.c.o.stream}: entry ${entry.id} failed to apply (attempt ${attempts} of ${this.c.o.maxAttempts}): ${lastError}; next attempt in ${wait} ms`,
       );
@@ -309,7 +310,7 @@ export class StreamApplier {
       'dead_consumer', this.c.o.consumer,
       'dead_reason', reason,
       'dead_attempts', String(attempts),
-      'dead_at', new Date().toISOString(),
+      'dead_at', new Date(clockNow()).toISOString(),
     ];
     const deadId = await xaddOnce(this.c.r, this.deadStream, `${group} ${stream} ${entry.id}`, fields, this.c.o.deadMaxlen);
     const text = entryText(entry.fields);
@@ -320,7 +321,7 @@ export class StreamApplier {
         `redis:${stream} ${entry.id}`,
         text,
         `dead-lettered to ${this.deadStream} (${deadId}) after ${attempts} failed attempt${attempts === 1 ? '' : 's'} to apply it: ${lastError}`,
-        Date.now(),
+        clockNow(),
       );
       writePosition(db, this.c.posKey, entry.id, 1);
       return true;

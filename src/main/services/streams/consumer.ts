@@ -39,6 +39,7 @@ import { positionKey } from './positions';
 import { DEFAULT_PUBLISH_MAXLEN } from './publish';
 import { errorMessage } from '../../../shared/errors';
 import { deadStreamOf } from '../config/schema';
+import { timerNow } from '../clock';
 
 export {
   FatalStreamError,
@@ -140,7 +141,7 @@ export class StreamConsumer {
       },
     });
     this.core.redis = r;
-    let lastActivity = Date.now();
+    let lastActivity = timerNow();
     let errorDelay = 100;
     let failing = false;
     let waits = 0;
@@ -152,15 +153,15 @@ export class StreamConsumer {
           this.needOwnPending = false;
           got += await this.held.readOwnPending();
         }
-        if (Date.now() >= this.nextClaimAt) {
+        if (timerNow() >= this.nextClaimAt) {
           got += await this.held.autoClaim();
-          this.nextClaimAt = Date.now() + this.o.claimEveryMs;
+          this.nextClaimAt = timerNow() + this.o.claimEveryMs;
         }
         if (this.held.size < this.o.count * 4) {
           const waiting = this.held.size > 0;
           let block = this.o.blockMs;
-          if (untilIdleMs !== undefined) block = Math.min(block, Math.max(1, untilIdleMs - (Date.now() - lastActivity)));
-          block = Math.min(block, Math.max(1, this.nextClaimAt - Date.now()));
+          if (untilIdleMs !== undefined) block = Math.min(block, Math.max(1, untilIdleMs - (timerNow() - lastActivity)));
+          block = Math.min(block, Math.max(1, this.nextClaimAt - timerNow()));
           got += await this.held.readNew(waiting ? 0 : block);
         }
         const applied = await this.applier.applyReady();
@@ -169,11 +170,11 @@ export class StreamConsumer {
           failing = false;
           this.o.onStatus?.({ state: 'up', detail: `${redactUrl(this.o.url)} ${this.o.stream}` });
         }
-        if (got > 0 || applied > 0) lastActivity = Date.now();
+        if (got > 0 || applied > 0) lastActivity = timerNow();
         else if (
           untilIdleMs !== undefined &&
           this.held.size === 0 &&
-          Date.now() - lastActivity >= untilIdleMs
+          timerNow() - lastActivity >= untilIdleMs
         ) {
           break;
         }

@@ -13,6 +13,7 @@ import type { Db } from '../store/db';
 import { backoffMs, connectRedis } from './connection';
 import { DEFAULT_PUBLISH_MAXLEN, idemKey, xaddOnce } from './publish';
 import { errorMessage } from '../../../shared/errors';
+import { now as clockNow, timerNow } from '../clock';
 
 export { idemKey };
 
@@ -233,7 +234,7 @@ export class OutboxPublisher {
     const r = this.redis;
     if (!r) throw new Error('publisher not started');
     const { db } = this.o;
-    const now = Date.now();
+    const now = timerNow();
     // While HALTED no order is sent: order rows wait (held) and are checked again on resume; cancels still go out,
     // since they only take risk off.
     const halted = isHalted(db);
@@ -251,17 +252,17 @@ export class OutboxPublisher {
       try {
         const fields = JSON.parse(row.payload) as string[];
         const id = await xaddOnce(r, row.stream, row.idem_key, fields, maxlen);
-        mark.run(Date.now(), id, row.id);
+        mark.run(clockNow(), id, row.id);
         done.push({ idem_key: row.idem_key, entry_id: id });
       } catch (e) {
         if (this.stopped) break; // the connection was closed under the call: not the row's fault
         const attempts = row.attempts + 1;
         const error = errorMessage(e).slice(0, 500);
-        const next = Date.now() + backoffMs(attempts, this.o.retryMinMs ?? 500, this.o.retryMaxMs ?? 30_000);
+        const next = timerNow() + backoffMs(attempts, this.o.retryMinMs ?? 500, this.o.retryMaxMs ?? 30_000);
         fail.run(error, next, row.id);
         this.failed++;
         this.o.log?.(
-          `outbox: ${row.kind} ${row.idem_key} to ${row.stream} failed (attempt ${attempts}): ${error}; next attempt in ${next - Date.now()} ms, later rows go on`,
+          `outbox: ${row.kind} ${row.idem_key} to ${row.stream} failed (attempt ${attempts}): ${error}; next attempt in ${next - timerNow()} ms, later rows go on`,
         );
         this.o.onFailed?.({ id: row.id, idem_key: row.idem_key, attempts, error, next_attempt_at: next });
       }
@@ -288,7 +289,7 @@ export class OutboxPublisher {
         n = await this.flush();
         delay = 100;
         const due = this.nextDue();
-        if (due !== null) wait = Math.max(10, Math.min(wait, due - Date.now()));
+        if (due !== null) wait = Math.max(10, Math.min(wait, due - timerNow()));
       } catch (e) {
         // the database (closed, busy) or the script itself: the whole flush waits, with backoff
         if (this.stopped) break;

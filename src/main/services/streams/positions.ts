@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { getState, setState, type Db } from '../store/db';
+import { now as clockNow } from '../clock';
 
 const GROUP_KEY = 'streams.group';
 
@@ -59,7 +60,7 @@ export function resetPosition(db: Db, stream: string, lastId: string): boolean {
 }
 
 /** Inside the caller's transaction: the batch up to `lastId` (n entries) is applied. */
-export function writePosition(db: Db, stream: string, lastId: string, n: number, now = Date.now()): void {
+export function writePosition(db: Db, stream: string, lastId: string, n: number, now = clockNow()): void {
   db.prepare(
     `INSERT INTO stream_positions (stream, last_id, entries, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT(stream) DO UPDATE SET last_id = excluded.last_id, entries = entries + excluded.entries,
