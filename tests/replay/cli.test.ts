@@ -144,8 +144,8 @@ describe('bandctl replay', () => {
 
     const badCfg = join(tmp.dir, 'bad.yaml');
     writeFileSync(badCfg, readFileSync(tol0, 'utf8').replace(/tolerance_days: \d+/, 'tolerance_days: -1'));
-    bad(['--db', db, '--config', badCfg, '--from', '2024-01-08', '--to', '2024-01-08'], /config .*bad\.yaml is invalid: buckets\.LT\.band_drift\.tolerance_days \(line 19\): must not be negative/);
-    bad(['--db', db, '--config', tol0, '--compare', badCfg, '--from', '2024-01-08', '--to', '2024-01-08'], /bad\.yaml is invalid: .*tolerance_days \(line 19\)/);
+    bad(['--db', db, '--config', badCfg, '--from', '2024-01-08', '--to', '2024-01-08'], /config .*bad\.yaml is invalid: buckets\.LT\.band_drift\.tolerance_days \(line 20\): must not be negative/);
+    bad(['--db', db, '--config', tol0, '--compare', badCfg, '--from', '2024-01-08', '--to', '2024-01-08'], /bad\.yaml is invalid: .*tolerance_days \(line 20\)/);
     const london = configWith(tmp.dir, 'london.yaml', {});
     writeFileSync(london, readFileSync(london, 'utf8').replace(/timezone: \S+/, 'timezone: Europe/London'));
     bad(['--db', db, '--config', london, '--from', '2024-01-08', '--to', '2024-01-08'], /keeps its book in account time zone America\/New_York, but the replay config says Europe\/London/);

@@ -29,7 +29,7 @@ describe('risk_rules.yaml validation (docs/spec.md §3)', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const c = r.config;
-    expect(c.account).toEqual({ equity: 10_000_000, timezone: 'America/New_York', holidays: [], market_close: '16:00', open_dates: [], early_closes: {} });
+    expect(c.account).toEqual({ equity: 10_000_000, timezone: 'America/New_York', holidays: [], market_open: '09:30', market_close: '16:00', open_dates: [], early_closes: {} });
     expect(c.global.hard_cap_gross_pct).toBe(130);
     expect(c.engine.cycle_seconds).toBe(60);
     expect(c.buckets.LT.band_drift).toEqual({

@@ -86,12 +86,26 @@ export const RiskConfigSchema = z.strictObject({
         .refine(isValidTimeZone, { message: 'unknown IANA time zone' })
         .default('America/New_York'),
       holidays: z.array(IsoDateSchema).default([]),
-      // The close of the trading day in the account time zone: approved orders are DAY orders and end here.
+      // The session's regular hours in the account time zone: intents proposed outside them are for the next
+      // session, and orders approved for it are staged until its open; approved orders are DAY orders that end at
+      // the close (or the date's early close).
+      market_open: hhmm.default('09:30'),
       market_close: hhmm.default('16:00'),
       // With America/New_York the NYSE calendar applies (holidays, 13:00 early closes): dates it closes that the
       // desk trades anyway, and early closes to add or move.
       open_dates: z.array(IsoDateSchema).default([]),
       early_closes: z.record(IsoDateSchema, hhmm).default({}),
+    })
+    .superRefine((a, ctx) => {
+      // HH:MM strings of the same width compare as times
+      if (a.market_open >= a.market_close) {
+        ctx.addIssue({ code: 'custom', path: ['market_open'], message: `must be before account.market_close (${a.market_close})` });
+      }
+      for (const [date, close] of Object.entries(a.early_closes)) {
+        if (close <= a.market_open) {
+          ctx.addIssue({ code: 'custom', path: ['early_closes', date], message: `must be after account.market_open (${a.market_open})` });
+        }
+      }
     })
     .prefault({}),
   global: z
