@@ -3,12 +3,14 @@
 // whole loop: CORRECTING with intents to approve, a band chart with its past, and fills in the EOD report. Everything
 // it writes is marked demo (app_state demo_loaded_at; the console's header says so). Loading it twice changes
 // nothing.
-import { accountCalendar, closeTimeOf, DEFAULT_TIMEZONE, isTradingDay, localTimeToEpoch, previousTradingDay, tradingDateOf, type Calendar } from '../../shared/calendar';
+import { accountCalendar, closeTimeOf, DEFAULT_TIMEZONE, isTradingDay, localTimeToEpoch, previousTradingDay, tradingDateOf, tradingDaysBetween, type Calendar } from '../../shared/calendar';
+import { sessionAt, type SessionHours } from '../../shared/session';
 import { toMicro } from '../../shared/money';
 import { parseClassification, sideOf, type Bucket, type Classification } from '../../shared/domain';
 import { startEpisode } from './bands/episodes';
 import { LedgerConsumer } from './ledger/consumer';
 import { appendEvents } from './ledger/log';
+import { now as clockNow } from './clock';
 import { getState, setState, type Db } from './store/db';
 
 interface DemoPosition {
@@ -41,16 +43,22 @@ export const DEMO_BOOK: readonly DemoPosition[] = [
 
 export interface DemoOptions {
   /**
-   * Seed a short history relative to `now` (default true): band history for the last ten trading days with a
-   * violation starting two trading days before today, so the first cycle today is CORRECTING; and paper fills on
-   * the previous trading day and earlier today. Off: the book and its ticks only (tests that replay a past period).
+   * Seed a short history relative to `now` (default true): band history for the last ten trading days through the
+   * last completed session, with a violation that started so that the first cycle at `now` is CORRECTING (its third
+   * trading day); and paper fills on the last two sessions that have opened. Off: the book and its ticks only (tests
+   * that replay a past period).
    */
   history?: boolean;
   /** The account calendar (default: New York with the NYSE calendar). */
   calendar?: Calendar;
+  /** The regular session (default 09:30–16:00, the shipped config's). */
+  hours?: SessionHours;
 }
 
-/** Fills of the demo's recent past: on the previous trading day and, once the session is under way, today. */
+/** The shipped config's tolerance: the demo's violation starts so that the first cycle is its day TOLERANCE + 1. */
+const TOLERANCE_DAYS = 2;
+
+/** Fills of the demo's recent past: on the session before the latest one that opened, and on that one. */
 const DEMO_FILLS: readonly { day: 'previous' | 'today'; at: string; symbol: string; classification: Classification; qty: number; price: number }[] = [
   { day: 'previous', at: '10:12', symbol: 'TSLA', classification: 'LT_SHORT_DECREASE', qty: 300, price: 241.6 },
   { day: 'previous', at: '11:05', symbol: 'SPY', classification: 'MM_LONG_INCREASE', qty: 500, price: 518.2 },
@@ -64,18 +72,25 @@ const HISTORY_LONG_PCT = [66.4, 67.1, 66.8, 67.9, 68.6, 68.2, 69.1, 71.8, 74.2, 
 const HISTORY_TIMES = ['10:00', '12:00', '14:00', '15:45'];
 
 /** Loads the demo book once per database. Returns false if it was already loaded. */
-export function loadDemoBook(db: Db, now = Date.now(), opts: DemoOptions = {}): boolean {
+export function loadDemoBook(db: Db, now = clockNow(), opts: DemoOptions = {}): boolean {
   if (getState(db, 'demo_loaded_at')) return false;
   const cal = opts.calendar ?? accountCalendar(DEFAULT_TIMEZONE, { holidays: [] });
+  const hours = opts.hours ?? { open: '09:30', close: '16:00' };
   const history = opts.history !== false;
   const zone = cal.timezone;
+  const session = sessionAt(now, cal, hours);
   const todayDate = tradingDateOf(now, zone);
-  const today = isTradingDay(todayDate, cal) ? todayDate : previousTradingDay(todayDate, cal);
-  const previous = previousTradingDay(today, cal);
-  // Only fills that have happened: today's once their time has passed.
+  // The latest trading day the first cycle counts (a weekend or a holiday adds none): the violation's third day.
+  const counted = isTradingDay(todayDate, cal) ? todayDate : previousTradingDay(todayDate, cal);
+  // The latest session that has opened (today's once open; before the open, on a weekend or a holiday the last one).
+  const opened = session.phase === 'OPEN' || session.phase === 'CLOSED' ? todayDate : session.last.date;
+  const previous = previousTradingDay(opened, cal);
+  // Only fills that have happened: the latest session's once their time has passed.
   const fills = history
-    ? DEMO_FILLS.map((f) => ({ ...f, ts: localTimeToEpoch(f.day === 'today' ? today : previous, f.at, zone) })).filter((f) => f.ts < now)
+    ? DEMO_FILLS.map((f) => ({ ...f, ts: localTimeToEpoch(f.day === 'today' ? opened : previous, f.at, zone) })).filter((f) => f.ts < now)
     : [];
+  // Ticks as of now while the session is open, else the last session's close (the closing prices stand overnight).
+  const tickTs = session.phase === 'OPEN' ? now : Math.min(now, session.last.closes_at);
   // The opening book is the demo book less what those fills did, so that the ledger, applying them, lands on it.
   const opening = new Map(DEMO_BOOK.map((p) => [`${p.bucket}\u0000${p.symbol}`, p.qty]));
   for (const f of fills) {
@@ -94,9 +109,9 @@ export function loadDemoBook(db: Db, now = Date.now(), opts: DemoOptions = {}): 
     for (const p of DEMO_BOOK) {
       const qty = opening.get(`${p.bucket}\u0000${p.symbol}`) ?? p.qty;
       pos.run(p.bucket, p.symbol, qty, toMicro(p.avgCost) * Math.abs(qty), now);
-      tick.run(p.symbol, toMicro(p.tick), now);
+      tick.run(p.symbol, toMicro(p.tick), tickTs);
     }
-    if (history) seedHistory(db, cal, today, now);
+    if (history) seedHistory(db, cal, counted, session.last.date, now);
     if (fills.length) {
       appendEvents(
         db,
@@ -117,35 +132,37 @@ export function loadDemoBook(db: Db, now = Date.now(), opts: DemoOptions = {}): 
 }
 
 /**
- * Band history for the last ten trading days up to today (not today itself: today's cycles write their own), the
- * open violation episode that started two trading days before today, and a line a day in the cycle log.
+ * Band history for the ten trading days up to `counted` (the latest trading day the first cycle counts), through
+ * `lastDone`, the last completed session (a session still open or yet to open writes its own cycles); the open
+ * violation episode that started TOLERANCE_DAYS trading days before `counted`; and a line a day in the cycle log.
  */
-function seedHistory(db: Db, cal: Calendar, today: string, now: number): void {
+function seedHistory(db: Db, cal: Calendar, counted: string, lastDone: string, now: number): void {
   const zone = cal.timezone;
   const days: string[] = [];
-  for (let d = today; days.length < HISTORY_LONG_PCT.length; d = previousTradingDay(d, cal)) days.unshift(d);
+  for (let d = counted; days.length < HISTORY_LONG_PCT.length; d = previousTradingDay(d, cal)) days.unshift(d);
   const hist = db.prepare('INSERT INTO band_history (ts, long_pct, short_pct, gross_pct, status, mode) VALUES (?, ?, ?, ?, ?, ?)');
   const cycle = db.prepare('INSERT INTO engine_cycles (at, mode, status, message) VALUES (?, ?, ?, ?)');
-  const startIdx = days.length - 3; // two trading days before today
+  const startIdx = days.length - 1 - TOLERANCE_DAYS;
+  const start = days[startIdx];
   days.forEach((day, i) => {
-    if (day === today) return;
+    if (i === startIdx) startEpisode(db, localTimeToEpoch(day, HISTORY_TIMES[0], zone), day, 'long HIGH');
+    if (day > lastDone) return;
     const base = HISTORY_LONG_PCT[i];
-    const out = i >= startIdx;
+    const dayN = i >= startIdx ? tradingDaysBetween(start, day, cal) : 0;
     const close = closeTimeOf(day, cal, '16:00');
     HISTORY_TIMES.forEach((t, k) => {
       const ts = localTimeToEpoch(day, t, zone);
       if (ts >= now || t >= close) return; // the engine does not run cycles into the future, nor past an early close
       const long = Math.round((base + (k - 1.5) * 0.15) * 100) / 100;
-      const status = out ? 'WATCH' : 'IN_BAND';
+      const status = dayN === 0 ? 'IN_BAND' : dayN <= TOLERANCE_DAYS ? 'WATCH' : 'CORRECTING';
       hist.run(ts, long, Math.round((100 - long) * 100) / 100, 101.2 + k * 0.05, status, 'NORMAL');
       if (k === 0) {
-        const dayN = i - startIdx + 1;
-        const msg = out
-          ? `WATCH: LT long ${long.toFixed(1)}% > 70.0%, day ${dayN} of tolerance 2; gross 101.2% (demo history)`
-          : `IN_BAND: LT long ${long.toFixed(1)}%, short ${(100 - long).toFixed(1)}%; gross 101.2% (demo history)`;
+        const msg =
+          dayN > 0
+            ? `${status}: LT long ${long.toFixed(1)}% > 70.0%, day ${dayN} of tolerance ${TOLERANCE_DAYS}; gross 101.2% (demo history)`
+            : `IN_BAND: LT long ${long.toFixed(1)}%, short ${(100 - long).toFixed(1)}%; gross 101.2% (demo history)`;
         cycle.run(ts, 'NORMAL', status, msg);
       }
     });
-    if (i === startIdx) startEpisode(db, localTimeToEpoch(day, HISTORY_TIMES[0], zone), day, 'long HIGH');
   });
 }

@@ -8,6 +8,8 @@ import { formatBackupTime, latestBackup } from '../../services/store/backup';
 import { checkIntegrity } from '../../services/store/integrity';
 import { existsSync } from 'node:fs';
 import { optionalString, requireString, UsageError, type Command } from '../framework';
+import { now } from '../../services/clock';
+import { accountHours } from '../../../shared/session';
 
 const init: Command = {
   name: 'init',
@@ -19,7 +21,7 @@ const init: Command = {
     const file = requireString(values, 'db', this.usage);
     const configFile = optionalString(values, 'config');
     let zone: string | undefined;
-    let account: CalendarSettings = { holidays: [] };
+    let account: CalendarSettings & { market_open?: string; market_close?: string } = { holidays: [] };
     if (configFile) {
       const r = loadConfigFile(configFile);
       if (!r.ok) throw new UsageError(`config ${configFile}: ${r.errors.map(formatConfigError).join('; ')}`);
@@ -31,7 +33,7 @@ const init: Command = {
     try {
       const timezone = bookZone(db, zone, `--config ${configFile}`);
       const demo = values.demo
-        ? loadDemoBook(db, Date.now(), { history: !values['no-history'], calendar: accountCalendar(timezone, account) })
+        ? loadDemoBook(db, now(), { history: !values['no-history'], calendar: accountCalendar(timezone, account), hours: accountHours(account) })
         : false;
       const versions = appliedVersions(db);
       io.out(

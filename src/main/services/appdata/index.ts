@@ -9,6 +9,8 @@ import { loadConfigFile } from '../config/load';
 import { loadDemoBook } from '../demo';
 import { bookZone } from '../store/book-zone';
 import { openDb } from '../store/db';
+import { now } from '../clock';
+import { accountHours } from '../../../shared/session';
 
 /** The folder name under the OS's app-data folder (also the packaged app's, whatever its product name). */
 export const APP_DATA_NAME = 'band-console';
@@ -49,9 +51,9 @@ export function ensureAppData(dir: string, defaultConfig: string, opts: { native
     try {
       // The demo's history is dated in the account calendar of the config the console will run on.
       const r = loadConfigFile(config);
-      const account = r.ok ? r.config.account : { timezone: DEFAULT_TIMEZONE, holidays: [] };
+      const account = r.ok ? r.config.account : { timezone: DEFAULT_TIMEZONE, holidays: [], market_open: undefined, market_close: undefined };
       const zone = bookZone(db, account.timezone);
-      createdDemo = loadDemoBook(db, Date.now(), { calendar: accountCalendar(zone, account) });
+      createdDemo = loadDemoBook(db, now(), { calendar: accountCalendar(zone, account), hours: accountHours(account) });
     } finally {
       db.close();
     }
