@@ -24,6 +24,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export const INTENT_STATUSES = [
   'PENDING',
+  // approved outside its session: held until the session's open, then released as an order (docs/spec.md §6)
+  'STAGED',
   'APPROVED',
   'WORKING',
   'FILLED',

@@ -1,6 +1,7 @@
 // Shapes that cross the process boundary (IPC and the browser host). Plain data: numbers in dollars or percent
 // for display; the books themselves stay in integer micro-units in the main process.
 import type { BandStatus, Bucket, Classification, EngineMode, IntentStatus, OrderType, Side } from './domain';
+import type { SessionPhase } from './session';
 
 export interface StreamStatus {
   state: 'off' | 'connecting' | 'up' | 'down';
@@ -32,8 +33,12 @@ export interface AppStatus {
   price_source: string;
   stream: StreamStatus;
   timezone: string;
-  /** Epoch ms of the status. */
+  /** Epoch ms of the status: the process's clock (BAND_NOW when set), which the header shows, not the browser's. */
   now: number;
+  /** Where the process's time comes from: the system clock, or BAND_NOW (flowing from its instant, or frozen). */
+  clock: { source: 'system' | 'BAND_NOW'; frozen: boolean };
+  /** The phase of `now` (docs/spec.md §2) and the session intents are for: the one open now, else the next one. */
+  session: SessionView;
   /**
    * `valid`: the file on disk is valid. `in_force`: which config runs: `file` (the valid file), `last-valid` (the
    * file became invalid while running: the last valid one stays in force, the controller is suspended), `none` (the
@@ -43,11 +48,13 @@ export interface AppStatus {
   pending_intents: number;
   /** APPROVED or WORKING intents (orders at the broker). */
   working_intents: number;
+  /** STAGED intents: approved, released at their session's open. */
+  staged_intents: number;
   /** While HALTED: orders held back (queued for the execution service, or paper orders not filled); else 0. */
   orders_held: number;
   /** Symbols valued without a fresh truth tick: at an old tick or, never priced, at average cost. */
   stale_prices: string[];
-  /** The close of today's trading day (HH:MM, account time zone; an early close included): DAY orders end there. */
+  /** The close of the session orders are for (HH:MM, account time zone; an early close included): DAY orders end there. */
   market_close: string;
   /** The account calendar, for stepping dates by trading days (src/shared/calendar accountCalendar). */
   calendar: { exchange: 'NYSE' | null; holidays: string[]; open_dates: string[]; early_closes: Record<string, string> };
@@ -56,6 +63,21 @@ export interface AppStatus {
   /** The database check: after an unclean shutdown at open, and in the background after the console starts. */
   integrity: IntegrityStatus;
   last_cycle_at: number | null;
+}
+
+export interface SessionView {
+  phase: SessionPhase;
+  /** NO_SESSION: a weekend or a holiday. */
+  closed_for: 'weekend' | 'holiday' | null;
+  /** The session intents are for: the one open now, else the next to open (its trading date, HH:MM, epoch ms). */
+  date: string;
+  open: string;
+  close: string;
+  opens_at: number;
+  closes_at: number;
+  /** The last session that has closed. */
+  last_date: string;
+  last_closes_at: number;
 }
 
 export interface IntentView {
@@ -75,6 +97,10 @@ export interface IntentView {
   tick: number | null;
   pnl_pct: number | null;
   filled_qty: number;
+  /** STAGED: epoch ms of its session's open, when it is released; else null. */
+  releases_at: number | null;
+  /** PENDING or STAGED: epoch ms of its session's close, when it expires if not worked by then; else null. */
+  expires_at: number | null;
 }
 
 export interface AuditRow {

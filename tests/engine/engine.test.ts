@@ -117,14 +117,24 @@ describe('corrective intents (docs/spec.md §5)', () => {
     expect(r.intents.every((i) => i.order_type === 'LIMIT' && i.priority === 1)).toBe(true);
   });
 
-  it('proposes nothing on a weekend or a holiday, even while CORRECTING', () => {
-    const e = mk(makeConfig({ band: { tolerance_days: 0 }, holidays: ['2024-01-15'] }));
-    for (const day of [13, 14, 15]) {
+  it('on a weekend or a holiday, CORRECTING proposes for the next session; its intents live until that session closes', () => {
+    const e = mk(makeConfig({ band: { tolerance_days: 0, max_open_intents: 3 }, holidays: ['2024-01-15'] }));
+    // Saturday: the next session is Tuesday 16 (Monday 15 is a holiday of this config)
+    const sat = e.evaluate(at(13));
+    expect(sat).toMatchObject({ status: 'CORRECTING', session: { phase: 'NO_SESSION', date: '2024-01-16' } });
+    expect(sat.intents.map((i) => i.trading_date)).toEqual(['2024-01-16', '2024-01-16', '2024-01-16']);
+    expect(sat.message).toContain('proposed 3 LT_LONG_DECREASE for the session of 2024-01-16 (opens 09:30 America/New_York)');
+    // Sunday and the holiday: still the same three (dedup), still PENDING — nothing expires before its session closed
+    for (const day of [14, 15]) {
       const r = e.evaluate(at(day));
-      expect(r).toMatchObject({ status: 'CORRECTING', intents: [] });
-      expect(r.message).toContain(`2024-01-${day} is not a trading day: no intents`);
+      expect(r).toMatchObject({ status: 'CORRECTING', intents: [], expired: [] });
     }
-    expect(e.evaluate(at(16)).intents.length).toBe(3);
+    const tue = e.evaluate(at(16));
+    expect(tue).toMatchObject({ session: { phase: 'OPEN', date: '2024-01-16' }, intents: [], expired: [] });
+    expect(e.listIntents('PENDING', 10, at(16)).map((i) => i.id).sort()).toEqual(sat.intents.map((i) => i.id).sort());
+    // at Tuesday's close they expire, unworked; Wednesday proposes for Wednesday
+    expect(e.listIntents('PENDING', 10, at(16, 16, 0))).toEqual([]);
+    expect(e.evaluate(at(17)).intents.map((i) => i.trading_date)).toEqual(['2024-01-17', '2024-01-17', '2024-01-17']);
   });
 
   it('tops up to max_open_intents with dedup, then logs the open-intent cap', () => {
@@ -252,11 +262,11 @@ describe('lifecycle and audit (docs/spec.md §6)', () => {
     // the audit is append-only
     expect(() => db.prepare('UPDATE intent_audit SET actor = ?').run('mallory')).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM intent_audit').run()).toThrow(/append-only/);
-    // expiry at the end of the trading day; approving then says so
+    // expiry at the close of its session; approving then says so
     const next = at(12);
     const r = e.evaluate(next);
     expect(r.expired).toEqual([c]);
-    expect(e.approve([c], 'alice', next)[0].message).toBe(`intent ${c} is EXPIRED (its trading day 2024-01-11 ended); cannot approve`);
+    expect(e.approve([c], 'alice', next)[0].message).toBe(`intent ${c} is EXPIRED (its session 2024-01-11 closed); cannot approve`);
     // a's day order ended at the close of its day: it is no longer working, and cannot be rejected either
     expect(e.reject([a], 'alice', 'x', next)[0]).toMatchObject({ ok: false, status: 'CANCELED' });
   });

@@ -1,17 +1,20 @@
-// Property test of the intent lifecycle on real SQLite (issue 11): random sequences of evaluations, approvals,
-// rejections, cancels, truth ticks (the paper broker fills on them), fills from outside the console that grow,
-// shrink, close or flip positions, HALT / resume, and time moving within a day, past the close, over days, a
-// weekend and a holiday. After every step:
+// Property test of the intent lifecycle on real SQLite (issues 11 and 20): random sequences of evaluations,
+// approvals, rejections, cancels, truth ticks (the paper broker fills on them), fills from outside the console that
+// grow, shrink, close or flip positions, HALT / resume, and the clock jumping within a session, to the close, into
+// the evening, to the open, over days, a weekend and a holiday. Outside the session intents are for the next one
+// and an approval STAGES them; the open releases them after the same checks. After every step:
 //   1. no fill of an intent's order flips its position or takes it through zero (a decrease only shrinks a position
 //      on its own side), no intent fills more than its qty, and no fill comes before its approval or after the
 //      close of its day (approved orders are DAY orders);
-//   2. an approve step never takes committed gross (book + remaining working increases, at that moment's ticks)
-//      over the hard cap, and approves an increase only if committed gross ends under it; what it approves is of
-//      today, before the close, not while HALTED, in the band's current direction, and a decrease fits the
-//      position less the other working decreases of it;
-//   3. every intent's audit trail is a valid chain ending in its status; no PENDING intent of an earlier trading
-//      day and no WORKING intent past its close is listed (or left in the database after a read); a working paper
-//      order belongs to a working intent of the same qty.
+//   2. an approve step, and a release at the open, never take committed gross (book + remaining staged and working
+//      increases, at that moment's ticks) over the hard cap, and let an increase through only if committed gross
+//      ends under it; what becomes an order is of an open session (approved inside it, or released at or after its
+//      open), never while HALTED, in the band's current direction, and a decrease fits the position less the other
+//      committed decreases of it; what is staged is approved before its session opens;
+//   3. every intent's audit trail is a valid chain ending in its status; no PENDING or STAGED intent of a closed
+//      session, no STAGED intent whose session is open (unless HALTED) and no WORKING intent past its close is
+//      listed (or left in the database after a read); a working paper order belongs to a working intent of the
+//      same qty.
 // At the end (ticks far through every limit after the close, then the next day) every intent is in one terminal
 // state with a complete audit trail.
 // Some steps are biased toward the races that matter: an outside fill on the position of a working order followed
@@ -36,9 +39,13 @@ afterAll(() => tmp.cleanup());
 const ZONE = 'America/New_York';
 const MIN = 60_000;
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'SUPERSEDED']);
-/** Allowed audit transitions (docs/spec.md §6); PENDING → PENDING is an approval's qty clamp. */
+/**
+ * Allowed audit transitions (docs/spec.md §6); PENDING → PENDING and STAGED → STAGED are qty clamps (approval,
+ * release), STAGED → PENDING a release the checks refused.
+ */
 const NEXT: Record<string, readonly string[]> = {
-  PENDING: ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'SUPERSEDED'],
+  PENDING: ['PENDING', 'STAGED', 'APPROVED', 'REJECTED', 'EXPIRED', 'SUPERSEDED'],
+  STAGED: ['STAGED', 'APPROVED', 'PENDING', 'SUPERSEDED', 'CANCELED', 'EXPIRED'],
   APPROVED: ['WORKING', 'FILLED', 'CANCELED'],
   WORKING: ['FILLED', 'CANCELED'],
 };
@@ -53,8 +60,17 @@ const NEEDED = {
 // ---- time in the account zone (luxon here, not the engine's calendar code) ----------------------------------
 const local = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE });
 const dateOf = (ms: number) => local(ms).toISODate() as string;
-/** account.market_close is the default 16:00. */
+/** account.market_open and market_close are the defaults, 09:30 and 16:00. */
 const closeOf = (date: string) => DateTime.fromISO(date, { zone: ZONE }).set({ hour: 16, minute: 0 }).toMillis();
+const openOf = (date: string) => DateTime.fromISO(date, { zone: ZONE }).set({ hour: 9, minute: 30 }).toMillis();
+/** This scenario's calendar: weekdays, less MLK day (the config's holiday). */
+const trades = (date: string) => DateTime.fromISO(date, { zone: ZONE }).weekday <= 5 && date !== '2024-01-15';
+/** The first trading date after `date`. */
+function nextTrading(date: string): string {
+  let d = DateTime.fromISO(date, { zone: ZONE }).plus({ days: 1 });
+  while (!trades(d.toISODate() as string)) d = d.plus({ days: 1 });
+  return d.toISODate() as string;
+}
 const atLocal = (date: string, minutesOfDay: number) =>
   DateTime.fromISO(date, { zone: ZONE }).startOf('day').plus({ minutes: minutesOfDay }).toMillis();
 const nextDate = (ms: number, days = 1) => local(ms).startOf('day').plus({ days }).toISODate() as string;
@@ -66,7 +82,7 @@ const SYMS = ['AA', 'BB', 'CC', 'SS', 'TT', 'MX']; // MM holds AA (same symbol, 
 
 type Step =
   | { t: 'eval' }
-  | { t: 'time'; kind: 'min' | 'preclose' | 'close' | 'day' | 'monday'; m: number }
+  | { t: 'time'; kind: 'min' | 'preclose' | 'close' | 'evening' | 'open' | 'day' | 'monday' | 'weekend'; m: number }
   | { t: 'approve'; mask: number; any: boolean; pre: { kind: 'cap' | 'clamp' | 'flip'; x: number } | null }
   | { t: 'reject'; mask: number }
   | { t: 'cancel'; mask: number; all: boolean }
@@ -78,11 +94,25 @@ type Step =
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.constant({ t: 'eval' as const }) },
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
       t: fc.constant('time' as const),
-      // 1-120 minutes; to 15:15-15:59; to the close (16:00 exactly .. 16:45); tomorrow or next Monday 08:00-12:00
-      kind: fc.constantFrom('min' as const, 'min' as const, 'min' as const, 'preclose' as const, 'close' as const, 'day' as const, 'monday' as const),
+      // 1-120 minutes; to 15:15-15:59; to the close (16:00 exactly .. 16:45); into the evening (16:30-23:59); to the
+      // next 09:30 exactly; tomorrow or next Monday 08:00-12:00; to Saturday or Sunday
+      kind: fc.constantFrom(
+        'min' as const,
+        'min' as const,
+        'min' as const,
+        'preclose' as const,
+        'close' as const,
+        'evening' as const,
+        'open' as const,
+        'open' as const,
+        'open' as const,
+        'day' as const,
+        'monday' as const,
+        'weekend' as const,
+      ),
       m: fc.integer({ min: 0, max: 240 }),
     }),
   },
@@ -197,7 +227,11 @@ const stats = {
   clamps: 0,
   supersededAtApproval: 0,
   capRefusals: 0,
-  afterCloseRefusals: 0,
+  staged: 0,
+  released: 0,
+  releasedInc: 0,
+  releaseRefused: 0,
+  stagedExpired: 0,
   dayEnded: 0,
   outsideFlips: 0,
   final: {} as Record<string, number>,
@@ -292,12 +326,17 @@ class Run {
     return this.intents("WHERE status IN ('APPROVED','WORKING')").map((r) => ({ ...r, left: r.qty - (filled.get(r.id) ?? 0) }));
   }
 
-  /** Book gross + remaining qty × tick of every working increase, at the ticks in the database (micro-USD). */
+  /** What traders committed: staged (all of it still to fill) and working intents. */
+  committed(): (IntentRow & { left: number })[] {
+    return [...this.working(), ...this.intents("WHERE status = 'STAGED'").map((r) => ({ ...r, left: r.qty }))];
+  }
+
+  /** Book gross + remaining qty × tick of every staged or working increase, at the ticks in the database (micro-USD). */
   committedGross(): bigint {
     const t = this.ticks();
     let sum = 0n;
     for (const [k, q] of this.positions()) sum += BigInt(Math.abs(q)) * BigInt(t.get(k.split('|')[1]) as number);
-    for (const r of this.working()) {
+    for (const r of this.committed()) {
       if (!isDecrease(r.classification) && r.left > 0) sum += BigInt(r.left) * BigInt(t.get(r.symbol) as number);
     }
     return sum;
@@ -338,9 +377,13 @@ class Run {
         let to = this.now + (s.m % 120) * MIN + MIN;
         if (s.kind === 'preclose') to = closeOf(dateOf(this.now)) - ((s.m % 45) + 1) * MIN;
         if (s.kind === 'close') to = closeOf(dateOf(this.now)) + (s.m % 46) * MIN;
+        if (s.kind === 'evening') to = atLocal(dateOf(this.now), 16 * 60 + 30 + (s.m % 450));
+        if (s.kind === 'open') to = this.now < openOf(dateOf(this.now)) ? openOf(dateOf(this.now)) : openOf(nextDate(this.now));
         if (s.kind === 'day') to = atLocal(nextDate(this.now), 8 * 60 + s.m);
         if (s.kind === 'monday') to = atLocal(nextDate(this.now, 8 - local(this.now).weekday), 8 * 60 + s.m);
-        this.now = Math.max(this.now + MIN, to);
+        if (s.kind === 'weekend') to = atLocal(nextDate(this.now, Math.max(1, 6 - local(this.now).weekday) + (s.m % 2)), 9 * 60 + s.m);
+        // 'open' lands on 09:30 exactly, the boundary itself
+        this.now = s.kind === 'open' ? Math.max(this.now + 1, to) : Math.max(this.now + MIN, to);
         this.trace.push(`time -> ${local(this.now).toFormat('ccc yyyy-MM-dd HH:mm')}`);
         break;
       }
@@ -382,7 +425,7 @@ class Run {
         break;
       }
       case 'cancel': {
-        const ids = s.all ? 'all' : pick(e.listIntents('WORKING', 100, this.now).map((i) => i.id), s.mask);
+        const ids = s.all ? 'all' : pick(e.listIntents('OPEN', 100, this.now).filter((i) => i.status !== 'PENDING').map((i) => i.id), s.mask);
         const out = e.cancel(ids, 'tester', 'changed my mind', this.now);
         this.trace.push(`cancel${s.all ? ' all' : ''} ${out.map((o) => `${o.id}:${o.status}`).join(' ') || '-'}`);
         break;
@@ -479,14 +522,16 @@ class Run {
     const after = this.committedGross();
     const rows = this.db.prepare('SELECT * FROM intent_audit WHERE id > ? ORDER BY id').all(auditFrom) as AuditDbRow[];
     const byId = new Map(this.intents().map((r) => [r.id, r]));
-    const approved = rows.filter((r) => r.to_status === 'APPROVED').map((r) => byId.get(r.intent_id) as IntentRow);
+    // the trader's approvals (to an order, or staged for the open); the step may also release staged ones (engine)
+    const approvals = rows.filter((r) => r.from_status === 'PENDING' && (r.to_status === 'APPROVED' || r.to_status === 'STAGED'));
+    const approved = approvals.map((r) => byId.get(r.intent_id) as IntentRow);
     const inc = approved.filter((r) => !isDecrease(r.classification));
     stats.approvedInc += inc.length;
     stats.approvedDec += approved.length - inc.length;
-    stats.clamps += rows.filter((r) => r.from_status === 'PENDING' && r.to_status === 'PENDING').length;
+    stats.staged += approvals.filter((r) => r.to_status === 'STAGED').length;
+    stats.clamps += rows.filter((r) => r.from_status === r.to_status).length;
     stats.supersededAtApproval += rows.filter((r) => r.to_status === 'SUPERSEDED').length;
     stats.capRefusals += out.filter((o) => o.message.startsWith('hard cap')).length;
-    stats.afterCloseRefusals += out.filter((o) => o.message.startsWith('the market closed')).length;
 
     // the hard cap at this moment's ticks
     const usd = (x: bigint) => `${Number(x) / 1e6}`;
@@ -495,21 +540,40 @@ class Run {
       const what = `increase ${inc.map((r) => r.id).join(', ')} approved: committed gross ${usd(before)} -> ${usd(after)} > cap ${usd(this.cap)}`;
       expect(after <= this.cap, what).toBe(true);
     }
-    // an earlier day's PENDING intent asked for is EXPIRED, not approved
+    // an intent of a closed session asked for is EXPIRED, not approved
     const today = dateOf(this.now);
     for (const id of ids) {
       const r = byId.get(id);
-      if (r && r.trading_date < today) expect(['APPROVED', 'WORKING', 'PENDING'], `${id} of ${r.trading_date} on ${today}`).not.toContain(r.status);
+      if (r && this.now >= closeOf(r.trading_date)) {
+        expect(['APPROVED', 'WORKING', 'PENDING', 'STAGED'], `${id} of ${r.trading_date} at ${local(this.now).toISO()}`).not.toContain(r.status);
+      }
     }
+    for (const a of approvals) {
+      const r = byId.get(a.intent_id) as IntentRow;
+      if (a.to_status === 'APPROVED') {
+        // an order now: its session is open
+        expect(r.trading_date, `${r.id} of ${r.trading_date} approved on ${today}`).toBe(today);
+        expect(this.now >= openOf(today) && this.now < closeOf(today), `${r.id} approved outside its session`).toBe(true);
+      } else {
+        // staged: its session has not opened yet
+        expect(this.now < openOf(r.trading_date), `${r.id} of ${r.trading_date} staged at ${local(this.now).toISO()}`).toBe(true);
+      }
+    }
+    this.checkOrders(approved);
+  }
+
+  /**
+   * What just became an order or was staged: not while HALTED, in the band's current direction, and a decrease on
+   * its own side fitting the position with every other committed decrease of it.
+   */
+  checkOrders(approved: IntentRow[]): void {
     if (approved.length === 0) return;
     const band = this.band();
     const { long_pct_range: lr, short_pct_range: sr } = this.cfg.buckets.LT.band_drift;
     const onBound = band !== null && [...lr, ...sr].some((b) => Math.abs(band.long - b) < 1e-7 || Math.abs(band.short - b) < 1e-7);
     const positions = this.positions();
-    const working = this.working();
+    const committed = this.committed();
     for (const r of approved) {
-      expect(r.trading_date, `${r.id} of ${r.trading_date} approved on ${today}`).toBe(today);
-      expect(this.now < closeOf(today), `${r.id} approved after the close`).toBe(true);
       expect(this.engine.isHalted(), `${r.id} approved while HALTED`).toBe(false);
       // the band still asks for this direction (not checked on a bound, where float rounding decides)
       if (r.kind === 'BAND' && band && !onBound) {
@@ -525,18 +589,46 @@ class Run {
         const q = positions.get(key(r.bucket, r.symbol)) ?? 0;
         const side = sideOf(r.classification);
         expect(Math.sign(q), `${r.id} ${r.classification} approved on ${r.bucket} ${r.symbol} at ${q}`).toBe(side);
-        // every working decrease of this position, this one included, fits in it
-        const taken = working
+        // every committed decrease of this position, this one included, fits in it
+        const taken = committed
           .filter((o) => o.bucket === r.bucket && o.symbol === r.symbol && isDecrease(o.classification) && sideOf(o.classification) === side)
           .reduce((a, o) => a + Math.max(0, o.left), 0);
-        expect(taken, `working decreases of ${r.bucket} ${r.symbol} take ${taken} of ${q}`).toBeLessThanOrEqual(Math.abs(q));
+        expect(taken, `committed decreases of ${r.bucket} ${r.symbol} take ${taken} of ${q}`).toBeLessThanOrEqual(Math.abs(q));
       }
     }
   }
 
   // ---- the checks after every step ----------------------------------------------------------------------------
 
+  /**
+   * The read paths' tidy at this instant, on its own: expiries, day-order ends and the release of staged intents
+   * whose session opened. A release is checked as an approval is: inside its session, the cap, the direction.
+   */
+  release(): void {
+    const before = this.committedGross();
+    const auditFrom = this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM intent_audit').pluck().get() as number;
+    this.engine.tidy(this.now);
+    const after = this.committedGross();
+    const rows = this.db.prepare('SELECT * FROM intent_audit WHERE id > ? ORDER BY id').all(auditFrom) as AuditDbRow[];
+    const byId = new Map(this.intents().map((r) => [r.id, r]));
+    const released = rows.filter((a) => a.from_status === 'STAGED' && a.to_status === 'APPROVED').map((a) => byId.get(a.intent_id) as IntentRow);
+    stats.released += released.length;
+    stats.releaseRefused += rows.filter((a) => a.from_status === 'STAGED' && a.to_status === 'PENDING').length;
+    stats.stagedExpired += rows.filter((a) => a.from_status === 'STAGED' && a.to_status === 'EXPIRED').length;
+    if (released.length) this.trace.push(`released ${released.map((r) => r.id).join(' ')}`);
+    const usd = (x: bigint) => `${Number(x) / 1e6}`;
+    expect(after <= (before > this.cap ? before : this.cap), `release: committed gross ${usd(before)} -> ${usd(after)}, cap ${usd(this.cap)}`).toBe(true);
+    const inc = released.filter((r) => !isDecrease(r.classification));
+    stats.releasedInc += inc.length;
+    if (inc.length) expect(after <= this.cap, `released ${inc.map((r) => r.id).join(', ')}: committed gross ${usd(after)} > cap ${usd(this.cap)}`).toBe(true);
+    for (const r of released) {
+      expect(this.now >= openOf(r.trading_date) && this.now < closeOf(r.trading_date), `${r.id} of ${r.trading_date} released at ${local(this.now).toISO()}`).toBe(true);
+    }
+    this.checkOrders(released);
+  }
+
   check(): void {
+    this.release();
     const intents = new Map(this.intents().map((r) => [r.id, r]));
     const audits = this.audits();
     // (1) the new fills, replayed in the ledger's order: an intent's fill never flips or crosses zero
@@ -564,9 +656,10 @@ class Run {
       const total = (this.filledBy.get(r.id) ?? 0) + f.qty;
       this.filledBy.set(r.id, total);
       expect(total, `intent ${r.id} filled ${total} of ${r.qty}`).toBeLessThanOrEqual(r.qty);
-      // a DAY order: filled before the close of its trading day, never before its approval
+      // a DAY order: filled before the close of its trading day, never before its approval (or its release)
       expect(f.ts < closeOf(r.trading_date), `${r.id} of ${r.trading_date} filled at ${local(f.ts).toISO()}, after the close`).toBe(true);
       const approvedAt = audits.find((a) => a.intent_id === r.id && a.to_status === 'APPROVED')?.at;
+      expect(f.ts >= openOf(r.trading_date), `${r.id} of ${r.trading_date} filled before its session opened`).toBe(true);
       expect(approvedAt !== undefined && f.ts >= approvedAt, `${r.id} filled at ${f.ts}, approved at ${approvedAt}`).toBe(true);
     }
     // the replay is the book (so the checks above saw every fill in order)
@@ -578,16 +671,21 @@ class Run {
     for (const a of audits) byIntent.set(a.intent_id, [...(byIntent.get(a.intent_id) ?? []), a]);
     for (const r of intents.values()) this.checkTrail(r, byIntent.get(r.id) ?? []);
 
-    // nothing of an earlier day listed as PENDING, nothing past its close as WORKING, nor left so by the read
-    const today = dateOf(this.now);
-    for (const p of this.engine.listIntents('PENDING', 10_000, this.now)) {
-      expect(p.trading_date >= today, `PENDING ${p.id} of ${p.trading_date} listed on ${today}`).toBe(true);
+    // nothing of a closed session listed as PENDING, STAGED or WORKING, nothing STAGED whose session is open (unless
+    // HALTED), nor left so by the read
+    const at = local(this.now).toISO();
+    const halted = this.engine.isHalted();
+    for (const st of ['PENDING', 'STAGED', 'WORKING'] as const) {
+      for (const p of this.engine.listIntents(st, 10_000, this.now)) {
+        expect(this.now < closeOf(p.trading_date), `${st} ${p.id} of ${p.trading_date} listed at ${at}`).toBe(true);
+        if (st === 'STAGED' && !halted) expect(this.now < openOf(p.trading_date), `STAGED ${p.id} of ${p.trading_date} not released at ${at}`).toBe(true);
+        if (st === 'STAGED') expect(p.releases_at, p.id).toBe(openOf(p.trading_date));
+      }
     }
-    for (const w of this.engine.listIntents('WORKING', 10_000, this.now)) {
-      expect(this.now < closeOf(w.trading_date), `WORKING ${w.id} of ${w.trading_date} listed at ${local(this.now).toISO()}`).toBe(true);
-    }
-    for (const r of this.intents("WHERE status IN ('PENDING','APPROVED','WORKING')")) {
-      expect(r.status === 'PENDING' ? r.trading_date >= today : this.now < closeOf(r.trading_date), `${r.id} ${r.status} of ${r.trading_date}`).toBe(true);
+    for (const r of this.intents("WHERE status IN ('PENDING','STAGED','APPROVED','WORKING')")) {
+      expect(this.now < closeOf(r.trading_date), `${r.id} ${r.status} of ${r.trading_date} at ${at}`).toBe(true);
+      // what is for a session is for a trading day, and never one that has closed when it was made
+      expect(trades(r.trading_date), `${r.id} for ${r.trading_date}, no trading day`).toBe(true);
     }
     // a working paper order belongs to a working intent, with its qty
     const orders = this.db.prepare('SELECT order_id, intent_id, qty, status FROM paper_orders').all() as {
@@ -614,7 +712,8 @@ class Run {
       expect(NEXT[p.to_status] ?? [], show()).toContain(a.to_status);
       expect(a.at, show()).toBeGreaterThanOrEqual(p.at);
       expect(a.actor.length, show()).toBeGreaterThan(0);
-      if (a.to_status === 'PENDING') expect(a.reason, show()).toMatch(/^qty clamped from \d+ to \d+/);
+      if (a.from_status === a.to_status) expect(a.reason, show()).toMatch(/^qty clamped from \d+ to \d+/);
+      if (a.from_status === 'STAGED' && a.to_status === 'PENDING') expect(a.reason, show()).toMatch(/^not released at the open of /);
     }
     expect(trail[trail.length - 1].to_status, show()).toBe(r.status);
     if (!final) return;
@@ -626,9 +725,18 @@ class Run {
     if (r.status === 'CANCELED' && /^day order ended/.test(trail[trail.length - 1].reason)) stats.dayEnded++;
   }
 
-  /** Past the close (ticks far through every limit fill nothing), then the next day: every intent is terminal. */
+  /**
+   * The next open (staged intents go out), then past that session's close (ticks far through every limit fill
+   * nothing), an evaluation (outside the session: for the next one), then past the next session's close: every
+   * intent is terminal.
+   */
   finish(): void {
-    this.now = Math.max(this.now + MIN, closeOf(dateOf(this.now)) + 5 * MIN);
+    const today = dateOf(this.now);
+    const session = trades(today) && this.now < closeOf(today) ? today : nextTrading(today);
+    this.now = Math.max(this.now, openOf(session)) + MIN;
+    this.trace.push(`finish: the open of ${session}`);
+    this.check();
+    this.now = Math.max(this.now + MIN, closeOf(session) + 5 * MIN);
     const t = this.ticks();
     for (const bps of [600, -600]) {
       const rows = SYMS.map((symbol, i) => ({
@@ -644,7 +752,7 @@ class Run {
     }
     this.engine.evaluate(this.now);
     this.check();
-    this.now = atLocal(nextDate(this.now), 9 * 60);
+    this.now = closeOf(nextTrading(session)) + MIN;
     this.engine.tidy(this.now);
     this.check();
     const audits = this.audits();
@@ -688,7 +796,10 @@ describe('intent lifecycle on SQLite, property-based (issue 11)', () => {
     expect(stats.clamps).toBeGreaterThan(0);
     expect(stats.supersededAtApproval).toBeGreaterThan(5);
     expect(stats.capRefusals).toBeGreaterThan(0);
-    expect(stats.afterCloseRefusals).toBeGreaterThan(0);
+    expect(stats.staged).toBeGreaterThan(15);
+    expect(stats.released).toBeGreaterThan(15);
+    expect(stats.releasedInc).toBeGreaterThan(3);
+    expect(stats.releaseRefused + stats.stagedExpired).toBeGreaterThan(0);
     expect(stats.dayEnded).toBeGreaterThan(10);
     for (const s of TERMINAL) expect(stats.final[s] ?? 0, s).toBeGreaterThan(5);
   });

@@ -202,21 +202,28 @@ describe('approval re-validates each intent against the book of that moment', ()
     expect(e.audit(id, 10).at(-1)!.reason).toMatch(/CANCELED by execution after 10 of 20 filled$/);
   });
 
-  it('an intent of an earlier trading day is EXPIRED: in approve, and in every read path without an evaluation', () => {
+  it('a PENDING intent expires at the close of its session: in approve, and in every read path without an evaluation', () => {
     const { e, id } = proposeAAA();
-    expect(e.listIntents('PENDING', 100, NY('2024-01-10T23:59:59.999')).map((x) => x.id)).toEqual([id]);
-    expect(e.status(NY('2024-01-10T23:59:59.999')).pending_intents).toBe(1);
-    // 00:00 the next day: the queue, the status count and approve all see it EXPIRED
-    expect(e.listIntents('PENDING', 100, NY('2024-01-11T00:00:00')).map((x) => x.id)).toEqual([]);
-    expect(e.status(NY('2024-01-11T00:00:00')).pending_intents).toBe(0);
-    expect(e.approve([id], 'alice', NY('2024-01-11T00:00:01'))[0].message).toBe(`intent ${id} is EXPIRED (its trading day 2024-01-10 ended); cannot approve`);
+    expect(e.listIntents('PENDING', 100, NY('2024-01-10T15:59:59.999')).map((x) => x.id)).toEqual([id]);
+    expect(e.status(NY('2024-01-10T15:59:59.999')).pending_intents).toBe(1);
+    // 16:00, the close: the queue, the status count and approve all see it EXPIRED; nobody can work it now
+    expect(e.listIntents('PENDING', 100, NY('2024-01-10T16:00:00')).map((x) => x.id)).toEqual([]);
+    expect(e.status(NY('2024-01-10T16:00:00')).pending_intents).toBe(0);
+    expect(e.approve([id], 'alice', NY('2024-01-10T16:00:01'))[0].message).toBe(`intent ${id} is EXPIRED (its session 2024-01-10 closed); cannot approve`);
+    expect(e.audit(id, 10).at(-1)).toMatchObject({
+      from: 'PENDING',
+      to: 'EXPIRED',
+      actor: 'engine',
+      at: NY('2024-01-10T16:00:00'),
+      reason: 'its session closed (2024-01-10, 16:00 America/New_York) before it was approved',
+    });
   });
 
-  it('after the close of its day an intent cannot become an order (it would end at once)', () => {
+  it('an approval at the close finds the intent expired: no order that would end at once', () => {
     const { e, id } = proposeAAA();
     const [o] = e.approve([id], 'alice', NY('2024-01-10T16:00:00'));
-    expect(o).toMatchObject({ ok: false, status: 'PENDING' });
-    expect(o.message).toContain('the market closed at 16:00 America/New_York');
+    expect(o).toMatchObject({ ok: false, status: 'EXPIRED' });
+    expect(one('SELECT COUNT(*) FROM paper_orders')).toBe(0);
   });
 });
 

@@ -50,7 +50,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     // Thu, Fri: WATCH; Sat and the Monday holiday do not count
     const thu = evaluate('2024-01-11T10:00:00-05:00');
     // docs/spec.md §10's keys, and stale_prices (issue 11): the symbols valued without a fresh tick
-    expect(Object.keys(thu)).toEqual(['mode', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents', 'stale_prices']);
+    expect(Object.keys(thu)).toEqual(['mode', 'status', 'long_pct', 'short_pct', 'gross_pct', 'days_in_violation', 'intents', 'stale_prices', 'session']);
     expect(thu).toMatchObject({ mode: 'NORMAL', status: 'WATCH', days_in_violation: 1, intents: [] });
     expect(thu.long_pct).toBeCloseTo(77.4139, 3);
     expect(thu.short_pct).toBeCloseTo(22.5861, 3);
@@ -68,7 +68,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
       ['NVDA', 'LT_LONG_DECREASE', 'SELL', 120, 'LIMIT', 120.06, 1],
     ]);
     expect(tue.intents[0].reason).toBe('LT long 77.4% > 70.0% for 3 trading days');
-    expect(Object.keys(tue.intents[0])).toEqual(['id', 'symbol', 'classification', 'side', 'qty', 'order_type', 'limit_price', 'priority', 'reason']);
+    expect(Object.keys(tue.intents[0])).toEqual(['id', 'symbol', 'classification', 'side', 'qty', 'order_type', 'limit_price', 'priority', 'reason', 'trading_date']);
     // the same day again: dedup; tops up to max_open_intents (5), then no more
     expect(evaluate('2024-01-16T10:01:00-05:00').intents.map((i) => [i.symbol, i.qty, i.limit_price])).toEqual([
       ['JPM', 80, 198.1],
@@ -117,7 +117,7 @@ describe('bandctl engine scenario (demo book, Jan 2024)', () => {
     expect(intents('EXPIRED', '2024-01-17T10:00:30-05:00').map((i) => i.symbol).sort()).toEqual(['BRK.B', 'JPM']);
     const exp = bandctl(['approve', '--db', DB, '--as-of', '2024-01-17T10:01:00-05:00', id.JPM]);
     expect(exp.code).toBe(2);
-    expect(exp.stderr).toBe(`bandctl: ${id.JPM}: intent ${id.JPM} is EXPIRED (its trading day 2024-01-16 ended); cannot approve\n`);
+    expect(exp.stderr).toBe(`bandctl: ${id.JPM}: intent ${id.JPM} is EXPIRED (its session 2024-01-16 closed); cannot approve\n`);
     // MSFT has filled, AAPL was rejected, NVDA's day order ended: all three are candidates again
     expect(wed.intents.map((i) => [i.symbol, i.qty, i.limit_price])).toEqual([
       ['MSFT', 58, 415.51],

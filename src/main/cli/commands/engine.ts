@@ -10,6 +10,7 @@ import { bookZone } from '../../services/store/book-zone';
 import { openDb, type Db } from '../../services/store/db';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 import { RedisBroker } from '../../services/streams/outbox';
+import { now as clockNow } from '../../services/clock';
 
 function openExisting(values: Record<string, unknown>, usage: string): Db {
   const file = requireString(values, 'db', usage);
@@ -33,7 +34,7 @@ function withEngine<T>(
       throw e;
     }
     const tz = bookZone(db, cfg.config?.account.timezone, configFile ? `--config ${configFile}` : 'the config this book last ran on');
-    let now = Date.now();
+    let now = clockNow();
     const asOf = optionalString(values, 'as-of');
     if (asOf !== undefined) {
       const t = parseAsOf(asOf, tz);
@@ -79,6 +80,10 @@ function printEvaluation(io: Io, r: EvaluateResult): void {
       `gross ${f2(r.gross_pct)}%  days_in_violation ${r.days_in_violation}\n`,
   );
   io.out(`${r.message}\n`);
+  if (r.session.phase !== 'OPEN') {
+    const opens = new Date(r.session.opens_at).toISOString();
+    io.out(`session ${r.session.phase}: intents are for the session of ${r.session.date} (opens ${opens}); approved ones are staged until then\n`);
+  }
   if (r.intents.length) {
     io.out(`created ${r.intents.length} intent(s):\n`);
     for (const i of r.intents) {
@@ -171,7 +176,8 @@ function printOutcomes(io: Io, outcomes: IntentOutcome[], json: boolean): number
 const approve: Command = {
   name: 'approve',
   usage: 'approve --db F [--config C] [--as-of ISO] [--json] ID…',
-  summary: 'approve intents: each becomes an order (paper broker, or ev.intents when streams.redis_url is set); idempotent',
+  summary:
+    'approve intents: each becomes an order (paper broker, or ev.intents when streams.redis_url is set), or before its session opens is STAGED until the open; idempotent',
   options: QUEUE_OPTIONS,
   positionals: [1, 100_000],
   run({ values, positionals, io }) {
@@ -259,7 +265,7 @@ const audit: Command = {
 const cancel: Command = {
   name: 'cancel',
   usage: 'cancel --db F [--reason R] [--as-of ISO] [--json] (ID… | --all)',
-  summary: 'cancel working orders (APPROVED/WORKING intents) at the broker, with a reason in the audit trail',
+  summary: 'cancel working orders (APPROVED/WORKING intents) at the broker, or STAGED ones before their release, with a reason in the audit trail',
   options: { ...QUEUE_OPTIONS, reason: { type: 'string' }, all: { type: 'boolean' } },
   positionals: [0, 100_000],
   run({ values, positionals, io }) {

@@ -1,24 +1,23 @@
 // The trader's actions on intents (docs/spec.md §6), each intent independently and each batch in one transaction:
-// approve (re-validated inside that transaction against the book, the band, the hard cap and the close, then sent
-// to the broker as a DAY order), reject a PENDING intent, cancel a working order.
-import { tradingDateOf } from '../../../shared/calendar';
-import { parseClassification } from '../../../shared/domain';
+// approve (re-validated inside that transaction against the book, the band, the hard cap and the session, then sent
+// to the broker as a DAY order — or, before its session opens, STAGED until the open), reject a PENDING intent,
+// cancel a working or staged order.
 import type { IntentOutcome } from '../../../shared/types';
-import { actionsOf, isViolated, openIncreaseGross, violationOf } from '../bands/controller';
-import { pctOf } from '../bands/math';
-import type { OrderRequest } from '../execution/broker';
 import type { EngineContext } from './context';
-import { endDayOrders, expire, openIntents, syncFills } from './lifecycle';
-import { closeOf, closeTime, pct1, snapshot } from './snapshot';
+import { checkOrder, orderBook } from './order-check';
+import { placeOrders } from './release';
+import { closeOf, closeTime, openOf, openTime } from './snapshot';
 import { emitStatus } from './status';
-import { WORKING_STATUSES, type IntentRecord } from './store';
+import { COMMITTED_STATUSES, WORKING_STATUSES, type IntentRecord } from './store';
+import { settle } from './tidy';
 import { errorMessage } from '../../../shared/errors';
 
 /**
- * Approves each intent independently (docs/spec.md §6): PENDING → APPROVED → WORKING with an order at the broker.
- * Idempotent (an intent already approved, working or filled sends no second order); REJECTED / EXPIRED /
- * SUPERSEDED / CANCELED are refused with their state; an increase is refused if, at this moment's ticks, gross
- * plus every working increase plus it would pass the hard cap; nothing is sent while HALTED.
+ * Approves each intent independently (docs/spec.md §6): PENDING → APPROVED → WORKING with an order at the broker, or
+ * PENDING → STAGED when its session has not opened yet. Idempotent (an intent already staged, approved, working or
+ * filled sends no second order); REJECTED / EXPIRED / SUPERSEDED / CANCELED are refused with their state; an
+ * increase is refused if, at this moment's ticks, gross plus every committed increase plus it would pass the hard
+ * cap; nothing is approved while HALTED.
  */
 export function approve(ctx: EngineContext, ids: readonly string[], actor: string, now: number): IntentOutcome[] {
   if (ids.length === 0) return [];
@@ -40,55 +39,37 @@ export function approve(ctx: EngineContext, ids: readonly string[], actor: strin
   return outcomes;
 }
 
+/** "Mon 2026-12-07 09:30 America/New_York": when a staged intent of that session goes out. */
+function releaseText(ctx: EngineContext, date: string): string {
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(`${date}T00:00:00Z`).getUTCDay()];
+  return `${weekday} ${date} ${openTime(ctx)} ${ctx.zone}`;
+}
+
 function approveTx(ctx: EngineContext, ids: readonly string[], actor: string, now: number, changed: string[]): IntentOutcome[] {
-  const today = tradingDateOf(now, ctx.zone);
-  // What happened since the intents were proposed is settled first: stale ones expire, fills and external
-  // cancels are synced, day orders past their close end.
-  changed.push(...expire(ctx, today, now), ...syncFills(ctx, now), ...endDayOrders(ctx, now));
-  const s = snapshot(ctx, now);
-  const band = s.cfg.buckets.LT.band_drift;
-  const lot = band.lot_size;
-  const violation = violationOf(s.measure, band);
-  const inDirection = actionsOf(violation);
-  const closeAt = closeOf(ctx, today);
-  // Working increases count against the cap; PENDING ones are not committed and do not.
-  const committed = openIntents(ctx, true);
-  let used = s.measure.globalGrossMicro + openIncreaseGross(committed, s.prices);
-  // What each position still has to give: its size less what working decreases of it will take.
-  const held = ctx.book.qtyLookup(s.positions);
-  const reserved = new Map<string, number>();
-  for (const r of ctx.store.open()) {
-    if (!WORKING_STATUSES.includes(r.status) || parseClassification(r.classification).effect !== 'DECREASE') continue;
-    const k = `${r.bucket}\u0000${r.symbol}`;
-    const left = r.qty - (ctx.ledger.filledQty([r.id]).get(r.id) ?? 0);
-    reserved.set(k, (reserved.get(k) ?? 0) + Math.max(0, left));
-  }
+  // What happened since the intents were proposed is settled first: intents of a closed session expire, fills and
+  // external cancels are synced, day orders past their close end, staged orders of an open session go out.
+  changed.push(...settle(ctx, now));
+  const book = orderBook(ctx, now);
+  const { s } = book;
   const outcomes = new Map<number, IntentOutcome>();
-  const toPlace: { idx: number; rec: IntentRecord }[] = [];
-  const clamped = new Map<string, string>();
-  const supersede = (idx: number, rec: IntentRecord, why: string) => {
-    if (ctx.store.transition(rec.id, 'PENDING', 'SUPERSEDED', 'engine', why, now)) changed.push(rec.id);
-    outcomes.set(idx, { id: rec.id, ok: false, status: 'SUPERSEDED', message: `not approved: ${why}; intent ${rec.id} is SUPERSEDED` });
-  };
+  const toPlace: { idx: number; rec: IntentRecord; clamped: string | null }[] = [];
   ids.forEach((id, idx) => {
-    let rec = ctx.store.get(id);
+    const rec = ctx.store.get(id);
     if (!rec) {
       outcomes.set(idx, { id, ok: false, status: null, message: `no intent ${id}` });
       return;
     }
-    if (rec.status === 'PENDING' && rec.trading_date < today) {
-      if (ctx.store.transition(id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${rec.trading_date}`, now)) {
-        changed.push(id);
-      }
-      rec = ctx.store.get(id) as IntentRecord;
-    }
     const st = rec.status;
+    if (st === 'STAGED') {
+      outcomes.set(idx, { id, ok: true, status: st, message: `intent ${id} is already STAGED (releases ${releaseText(ctx, rec.trading_date)}); no second order sent` });
+      return;
+    }
     if (st === 'APPROVED' || st === 'WORKING' || st === 'FILLED') {
       outcomes.set(idx, { id, ok: true, status: st, message: `intent ${id} is already ${st}; no second order sent` });
       return;
     }
     if (st !== 'PENDING') {
-      const extra = st === 'EXPIRED' ? ` (its trading day ${rec.trading_date} ended)` : '';
+      const extra = st === 'EXPIRED' ? ` (its session ${rec.trading_date} closed)` : '';
       outcomes.set(idx, { id, ok: false, status: st, message: `intent ${id} is ${st}${extra}; cannot approve` });
       return;
     }
@@ -110,109 +91,40 @@ function approveTx(ctx: EngineContext, ids: readonly string[], actor: string, no
       });
       return;
     }
-    if (now >= closeAt) {
-      outcomes.set(idx, {
-        id,
-        ok: false,
-        status: st,
-        message: `the market closed at ${closeTime(ctx, today)} ${ctx.zone}: a day order approved now would end at once; intent ${id} stays PENDING until its day ends`,
-      });
+    if (now >= closeOf(ctx, rec.trading_date)) {
+      // settle() expired it already; only a clock that went backwards between two reads gets here
+      outcomes.set(idx, { id, ok: false, status: st, message: `the session of ${rec.trading_date} closed at ${closeTime(ctx, rec.trading_date)} ${ctx.zone}; intent ${id} cannot be approved` });
       return;
     }
-    // The band must still be out in this intent's direction.
-    if (rec.kind === 'BAND' && !inDirection.has(rec.classification)) {
-      const now_ = `LT long ${pct1(s.measure.long_pct)}, short ${pct1(s.measure.short_pct)}`;
-      supersede(idx, rec, isViolated(violation) ? `the band is now out the other way (${now_})` : `the band is back in range (${now_})`);
+    const c = checkOrder(book, rec, 'approval');
+    if (c.kind === 'supersede') {
+      if (ctx.store.transition(rec.id, 'PENDING', 'SUPERSEDED', 'engine', c.why, now)) changed.push(rec.id);
+      outcomes.set(idx, { id, ok: false, status: 'SUPERSEDED', message: `not approved: ${c.why}; intent ${id} is SUPERSEDED` });
       return;
     }
-    const c = parseClassification(rec.classification);
-    const key = `${rec.bucket}\u0000${rec.symbol}`;
-    const qty = held(key);
-    const side = c.direction === 'LONG' ? 1 : -1;
-    const now_ = qty === 0 ? 'flat' : `${qty > 0 ? 'long' : 'short'} ${Math.abs(qty)}`;
-    if (c.effect === 'DECREASE') {
-      // A decrease never exceeds the position it decreases, and never flips it.
-      if (qty === 0 || Math.sign(qty) !== side) {
-        supersede(idx, rec, `${rec.bucket} ${rec.symbol} is ${now_} now: a ${c.direction} decrease has nothing to decrease`);
-        return;
-      }
-      const busy = reserved.get(key) ?? 0;
-      const free = Math.max(0, Math.abs(qty) - busy);
-      // Rounded down to lots; a position under one lot may still be closed whole (the controller sizes it so).
-      const lots = Math.floor(free / lot) * lot;
-      const fits = rec.qty <= free ? rec.qty : lots > 0 ? lots : free === Math.abs(qty) ? free : 0;
-      if (fits <= 0) {
-        outcomes.set(idx, {
-          id,
-          ok: false,
-          status: st,
-          message: `${rec.bucket} ${rec.symbol} is ${now_}, ${busy} of it in working decreases: ${free} left, less than a lot of ${lot}; intent ${id} stays PENDING`,
-        });
-        return;
-      }
-      if (fits < rec.qty) {
-        const why = `qty clamped from ${rec.qty} to ${fits} at approval: ${rec.bucket} ${rec.symbol} is ${Math.abs(qty)} now${
-          reserved.get(key) ? ` (${reserved.get(key)} already in working decreases)` : ''
-        }, lot ${lot}`;
-        ctx.store.clampQty(id, fits, 'engine', why, now);
-        clamped.set(id, why);
-        rec = { ...rec, qty: fits };
-      }
-      reserved.set(key, (reserved.get(key) ?? 0) + rec.qty);
-    } else {
-      // An increase adds to its own side only: on a position now on the other side it would go through zero.
-      if (qty !== 0 && Math.sign(qty) !== side) {
-        supersede(idx, rec, `${rec.bucket} ${rec.symbol} is ${now_} now: a ${c.direction} increase would go through zero`);
-        return;
-      }
-      const tick = s.ticks.get(rec.symbol);
-      if (tick === undefined) {
-        outcomes.set(idx, {
-          id,
-          ok: false,
-          status: st,
-          message: `no truth tick for ${rec.symbol}: cannot check the hard cap; intent ${id} stays PENDING`,
-        });
-        return;
-      }
-      const adds = BigInt(rec.qty) * BigInt(tick);
-      if (used + adds > s.cap) {
-        const eq = BigInt(Math.round(s.cfg.account.equity * 1e6));
-        const pct = pctOf(used + adds, eq);
-        outcomes.set(idx, {
-          id,
-          ok: false,
-          status: st,
-          message:
-            `hard cap: approving ${id} would take gross to ${pct.toFixed(2)}% > ${s.cfg.global.hard_cap_gross_pct.toFixed(1)}% ` +
-            `at current ticks; it stays PENDING`,
-        });
-        return;
-      }
-      used += adds;
+    if (c.kind === 'refuse') {
+      outcomes.set(idx, { id, ok: false, status: st, message: `${c.why}; ${c.cap ? 'it' : `intent ${id}`} stays PENDING` });
+      return;
+    }
+    if (c.clamped) ctx.store.clampQty(id, 'PENDING', c.qty, 'engine', c.clamped, now);
+    const note = c.clamped ? ` (${c.clamped})` : '';
+    if (now < openOf(ctx, rec.trading_date)) {
+      // Before its session: held here, not at the broker, and re-validated again at the open (release.ts).
+      const when = releaseText(ctx, rec.trading_date);
+      ctx.store.transition(id, 'PENDING', 'STAGED', actor, `approved before its session: staged, releases ${when}`, now);
+      changed.push(id);
+      outcomes.set(idx, { id, ok: true, status: 'STAGED', message: `approved${note}; staged: the order is released at the open, ${when}, after the same checks against the book of then` });
+      return;
     }
     ctx.store.transition(id, 'PENDING', 'APPROVED', actor, 'approved', now);
     changed.push(id);
-    toPlace.push({ idx, rec });
+    toPlace.push({ idx, rec: { ...rec, qty: c.qty }, clamped: c.clamped });
   });
-  if (toPlace.length) {
-    const reqs: OrderRequest[] = toPlace.map(({ rec }) => ({
-      intentId: rec.id,
-      symbol: rec.symbol,
-      classification: rec.classification,
-      side: rec.side,
-      qty: rec.qty,
-      orderType: rec.order_type,
-      limitMicro: rec.limit_micro,
-    }));
-    const orderIds = ctx.broker.place(reqs, now);
-    toPlace.forEach(({ idx, rec }, i) => {
-      ctx.store.setOrderId(rec.id, orderIds[i]);
-      ctx.store.transition(rec.id, 'APPROVED', 'WORKING', 'engine', `order ${orderIds[i]} sent to ${ctx.broker.name}`, now);
-      const note = clamped.has(rec.id) ? ` (${clamped.get(rec.id)})` : '';
-      outcomes.set(idx, { id: rec.id, ok: true, status: 'WORKING', message: `approved${note}; order ${orderIds[i]} working at ${ctx.broker.name}` });
-    });
-  }
+  const orderIds = placeOrders(ctx, toPlace.map((p) => p.rec), now);
+  toPlace.forEach(({ idx, rec, clamped }, i) => {
+    const note = clamped ? ` (${clamped})` : '';
+    outcomes.set(idx, { id: rec.id, ok: true, status: 'WORKING', message: `approved${note}; order ${orderIds[i]} working at ${ctx.broker.name}` });
+  });
   return ids.map((_, i) => outcomes.get(i) as IntentOutcome);
 }
 
@@ -221,17 +133,15 @@ export function reject(ctx: EngineContext, ids: readonly string[], actor: string
   if (ids.length === 0) return [];
   const changed: string[] = [];
   const why = reason.trim() || 'rejected';
+  ctx.ledger.run();
   const outcomes = ctx.db
     .transaction(() => {
-      const today = tradingDateOf(now, ctx.zone);
+      changed.push(...settle(ctx, now));
       return ids.map((id): IntentOutcome => {
-        let rec = ctx.store.get(id);
+        const rec = ctx.store.get(id);
         if (!rec) return { id, ok: false, status: null, message: `no intent ${id}` };
-        if (rec.status === 'PENDING' && rec.trading_date < today) {
-          if (ctx.store.transition(id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${rec.trading_date}`, now)) {
-            changed.push(id);
-          }
-          rec = ctx.store.get(id) as IntentRecord;
+        if (rec.status === 'STAGED') {
+          return { id, ok: false, status: 'STAGED', message: `intent ${id} is STAGED (approved, not yet released): cancel it instead` };
         }
         if (rec.status === 'REJECTED') return { id, ok: true, status: 'REJECTED', message: `intent ${id} is already REJECTED` };
         if (rec.status !== 'PENDING') {
@@ -251,8 +161,9 @@ export function reject(ctx: EngineContext, ids: readonly string[], actor: string
 }
 
 /**
- * Cancels working orders (APPROVED / WORKING intents) at the broker, each independently, with the reason in the
- * audit: `ids`, or every working one with 'all'. A PENDING intent is rejected, not canceled.
+ * Cancels working orders (APPROVED / WORKING intents) at the broker and staged ones before their release, each
+ * independently, with the reason in the audit: `ids`, or every working and staged one with 'all'. A PENDING intent
+ * is rejected, not canceled.
  */
 export function cancel(ctx: EngineContext, ids: readonly string[] | 'all', actor: string, reason: string, now: number): IntentOutcome[] {
   const changed: string[] = [];
@@ -262,8 +173,8 @@ export function cancel(ctx: EngineContext, ids: readonly string[] | 'all', actor
   try {
     outcomes = ctx.db
       .transaction(() => {
-        changed.push(...syncFills(ctx, now), ...endDayOrders(ctx, now));
-        const targets = ids === 'all' ? ctx.store.open().filter((r) => WORKING_STATUSES.includes(r.status)).map((r) => r.id) : ids;
+        changed.push(...settle(ctx, now));
+        const targets = ids === 'all' ? ctx.store.open().filter((r) => COMMITTED_STATUSES.includes(r.status)).map((r) => r.id) : ids;
         const filled = ctx.ledger.filledQty([...targets]);
         return targets.map((id): IntentOutcome => {
           const rec = ctx.store.get(id);
@@ -271,6 +182,12 @@ export function cancel(ctx: EngineContext, ids: readonly string[] | 'all', actor
           if (rec.status === 'CANCELED') return { id, ok: true, status: 'CANCELED', message: `intent ${id} is already CANCELED` };
           if (rec.status === 'PENDING') {
             return { id, ok: false, status: 'PENDING', message: `intent ${id} is PENDING: no order to cancel (reject it instead)` };
+          }
+          if (rec.status === 'STAGED') {
+            const text = `canceled by ${actor} before its release: ${why}`;
+            ctx.store.transition(id, 'STAGED', 'CANCELED', actor, text, now);
+            changed.push(id);
+            return { id, ok: true, status: 'CANCELED', message: text };
           }
           if (!WORKING_STATUSES.includes(rec.status)) {
             return { id, ok: false, status: rec.status, message: `intent ${id} is ${rec.status}; nothing to cancel` };

@@ -5,8 +5,10 @@ import type { PositionOf } from '../execution/broker';
 import { setTicks, type TickRow } from '../prices/ticks';
 import type { EngineContext } from './context';
 import { evaluate, type EvaluateResult } from './evaluate';
-import { endDayOrders, sync, tidy } from './lifecycle';
-import { haltInfo } from './snapshot';
+import { endDayOrders } from './lifecycle';
+import { sync, tidy } from './tidy';
+import { haltInfo, sessionNow } from './snapshot';
+import { releaseStaged } from './release';
 import { emitStatus } from './status';
 
 export interface ApplyTicksResult {
@@ -18,9 +20,12 @@ export interface ApplyTicksResult {
 /** A full timed cycle: move prices, let the broker fill, apply the ledger, evaluate. */
 export function cycle(ctx: EngineContext, now: number): EvaluateResult {
   const genBefore = ctx.book.tickGen();
-  const moved = ctx.prices.advance?.(ctx.db, now) ?? [];
+  // A simulated market trades only in its session: outside it the last session's closing ticks stand.
+  const trades = !ctx.prices.sessionOnly || sessionNow(ctx, now).phase === 'OPEN';
+  const moved = (trades ? ctx.prices.advance?.(ctx.db, now) : undefined) ?? [];
   ctx.book.patchTicks(genBefore, moved);
-  // Day orders past their close end before the broker looks at the new ticks.
+  // Day orders past their close end, and staged orders of a session that opened go out, before the broker looks
+  // at the new ticks.
   tidy(ctx, now);
   let fills = 0;
   let lastTs: number | null = null;
@@ -55,8 +60,9 @@ export function applyTicks(ctx: EngineContext, rows: readonly TickRow[], now: nu
     ctx.db.transaction(() => {
       for (const row of rows) {
         setTicks(ctx.db, [row]);
-        // A tick after the close of an order's day finds that order ended, not fillable.
-        ended.push(...endDayOrders(ctx, row.ts));
+        // A tick after the close of an order's day finds that order ended, not fillable; one after the open of a
+        // staged order's session finds it released, and may fill it.
+        ended.push(...endDayOrders(ctx, row.ts), ...releaseStaged(ctx, row.ts));
         if (!halted && ctx.broker.run) {
           const r = ctx.broker.run(Math.max(now, row.ts), new Set([row.symbol]), position);
           for (const m of r.moved) moved.set(`${m.bucket}\u0000${m.symbol}`, (moved.get(`${m.bucket}\u0000${m.symbol}`) ?? 0) + m.qty);

@@ -7,8 +7,8 @@
 // in-memory book, ticks and remembered config), snapshot (the book as one read sees it), lifecycle (expiry, fills,
 // day-order ends), evaluate and cycle (the cycle), approvals (approve / reject / cancel), status (status and the
 // kill switch), views (the console's read models) and timer.
+import { now as clockNow } from '../clock';
 import { osUser } from '../os-user';
-import { endOfDateEpoch } from '../../../shared/calendar';
 import type { IntentStatus } from '../../../shared/domain';
 import type {
   AppStatus,
@@ -34,8 +34,9 @@ import { prepareStatements, type EngineContext, type EngineEvents } from './cont
 import { applyTicks, cycle, type ApplyTicksResult } from './cycle';
 import { Emitter } from './emitter';
 import { evaluate, type EvaluateResult } from './evaluate';
-import { sync, tidy } from './lifecycle';
-import { closeOf, closeTime, haltInfo } from './snapshot';
+import { sync, tidy } from './tidy';
+import { closeOf, closeTime, haltInfo, openOf, sessionNow } from './snapshot';
+import type { SessionInfo } from '../../../shared/session';
 import { emitStatus, halt, resume, status } from './status';
 import { IntentStore } from './store';
 import { CycleTimer } from './timer';
@@ -87,7 +88,7 @@ export class Engine {
       ledger: this.ledger,
       zone: this.zone,
       config: opts.config,
-      now: opts.now ?? Date.now,
+      now: opts.now ?? clockNow,
       events: new Emitter<EngineEvents>(),
       book: new BookCache(this.db, opts.config),
       st: prepareStatements(this.db),
@@ -135,9 +136,19 @@ export class Engine {
     return closeTime(this.ctx, tradingDate);
   }
 
-  /** Epoch ms when PENDING intents of a trading date expire. */
+  /** Epoch ms when PENDING and STAGED intents of a trading date's session expire: its close. */
   expiresAt(tradingDate: string): number {
-    return endOfDateEpoch(tradingDate, this.zone);
+    return closeOf(this.ctx, tradingDate);
+  }
+
+  /** Epoch ms of the open of a trading date's session: STAGED intents are released there. */
+  opensAt(tradingDate: string): number {
+    return openOf(this.ctx, tradingDate);
+  }
+
+  /** The phase of an instant and the session orders are for (docs/spec.md §2). */
+  session(now = this.now()): SessionInfo {
+    return sessionNow(this.ctx, now);
   }
 
   // ---- expiry, fills and the cycle --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // One evaluation of the book (docs/spec.md §4–§6), in one transaction: expiry and fills are settled, the violation
 // episode is opened or ended, BAND intents are superseded when the band is back, the LT Band Drift Controller
 // proposes while CORRECTING, and the band history and cycle log get their rows.
-import { isTradingDay, tradingDateOf } from '../../../shared/calendar';
+import { tradingDateOf } from '../../../shared/calendar';
+import type { SessionPhase } from '../../../shared/session';
 import type { BandStatus, EngineMode } from '../../../shared/domain';
 import { decidingRow, isViolated, proposeIntents, violationOf } from '../bands/controller';
 import { daysInViolation, endEpisode, openEpisode, startEpisode } from '../bands/episodes';
@@ -10,6 +11,7 @@ import { rememberConfig } from './config';
 import type { EngineContext } from './context';
 import { nextIntentIds } from './ids';
 import { endDayOrders, expire, openIntents, syncFills } from './lifecycle';
+import { releaseStaged } from './release';
 import { bandStatus, MODE_KEY, pct1, snapshot, suspendedWhy } from './snapshot';
 import { emitStatus } from './status';
 import { getStateFast as getState, setStateFast as setState } from './stmt';
@@ -26,6 +28,8 @@ interface EvaluateIntent {
   limit_price: number | null;
   priority: number;
   reason: string;
+  /** The session it is for: today's while open, else the next one (docs/spec.md §2). */
+  trading_date: string;
 }
 
 export interface EvaluateResult {
@@ -39,9 +43,13 @@ export interface EvaluateResult {
   /** Epoch ms of the evaluation and its trading date. */
   at: number;
   trading_date: string;
+  /** The phase of the instant and the session its intents are for. */
+  session: { phase: SessionPhase; date: string; opens_at: number; closes_at: number };
   expired: string[];
   superseded: string[];
   filled: string[];
+  /** STAGED intents this evaluation released at their session's open (or sent back, or superseded there). */
+  released: string[];
   /** The cycle log line of this evaluation. */
   message: string;
   /** Symbols valued without a fresh truth tick (at an old tick or at average cost). */
@@ -59,7 +67,9 @@ function staleText(stale: readonly StalePrice[], zone: string): string {
 /** The docs/spec.md §10 `evaluate --json` object. */
 export function evaluateJson(
   r: EvaluateResult,
-): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents' | 'stale_prices'> {
+): Pick<EvaluateResult, 'mode' | 'status' | 'long_pct' | 'short_pct' | 'gross_pct' | 'days_in_violation' | 'intents' | 'stale_prices'> & {
+  session: { phase: SessionPhase; date: string; opens_at: string; closes_at: string };
+} {
   return {
     mode: r.mode,
     status: r.status,
@@ -69,6 +79,12 @@ export function evaluateJson(
     days_in_violation: r.days_in_violation,
     intents: r.intents,
     stale_prices: r.stale_prices,
+    session: {
+      phase: r.session.phase,
+      date: r.session.date,
+      opens_at: new Date(r.session.opens_at).toISOString(),
+      closes_at: new Date(r.session.closes_at).toISOString(),
+    },
   };
 }
 
@@ -82,7 +98,7 @@ export function evaluate(ctx: EngineContext, asOf: number): EvaluateResult {
     ctx.book.invalidate();
     throw e;
   }
-  const changed = [...result.expired, ...result.superseded, ...result.filled];
+  const changed = [...result.expired, ...result.superseded, ...result.filled, ...result.released];
   if (changed.length) ctx.events.emit('intents:changed', { ids: changed });
   if (result.intents.length) {
     ctx.events.emit('intents:new', { ids: result.intents.map((i) => i.id), count: result.intents.length });
@@ -95,8 +111,11 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
   const s = snapshot(ctx, at);
   const band = s.cfg.buckets.LT.band_drift;
   const today = tradingDateOf(at, s.cal.timezone);
-  const expired = expire(ctx, today, at);
+  // Intents are for the session open now, else the next one: outside market hours a desk prepares the next open.
+  const target = s.session.session;
+  const expired = expire(ctx, at);
   const filled = [...syncFills(ctx, at), ...endDayOrders(ctx, at)];
+  const released = releaseStaged(ctx, at);
   const v = violationOf(s.measure, band);
   const violated = isViolated(v);
   let ep = openEpisode(ctx.db);
@@ -127,9 +146,7 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
   }
   const created: EvaluateIntent[] = [];
   const row = violated ? decidingRow(s.measure, band) : null;
-  if (status === 'CORRECTING' && !isTradingDay(today, s.cal)) {
-    log.push(`${today} is not a trading day: no intents`);
-  } else if (status === 'CORRECTING') {
+  if (status === 'CORRECTING') {
     const proposal = proposeIntents({
       positions: s.positions,
       ticks: s.ticks,
@@ -148,7 +165,7 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
         kind: 'BAND',
         created_at: at,
         updated_at: at,
-        trading_date: today,
+        trading_date: target.date,
         bucket: 'LT',
         symbol: p.symbol,
         classification: p.classification,
@@ -175,11 +192,13 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
         limit_price: p.limitMicro === null ? null : p.limitMicro / 1e6,
         priority: p.priority,
         reason: p.reason,
+        trading_date: target.date,
       });
     });
     if (created.length) {
+      const forNext = s.session.phase === 'OPEN' ? '' : ` for the session of ${target.date} (opens ${target.open} ${ctx.zone})`;
       log.unshift(
-        `proposed ${created.length} ${proposal.classification}: ${created.map((c) => `${c.side} ${c.qty} ${c.symbol}`).join(', ')}`,
+        `proposed ${created.length} ${proposal.classification}${forNext}: ${created.map((c) => `${c.side} ${c.qty} ${c.symbol}`).join(', ')}`,
       );
     } else if (proposal.log.length === 0) {
       log.push('no intent proposed');
@@ -189,6 +208,7 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
   if (expired.length) log.push(`expired ${expired.length}`);
   if (superseded.length) log.push(`superseded ${superseded.length}`);
   if (filled.length) log.push(`filled or closed ${filled.length}`);
+  if (released.length) log.push(`staged orders at the open: ${released.length} released or re-checked`);
 
   const prevMode = getState(ctx.db, MODE_KEY);
   if (prevMode !== s.mode) {
@@ -218,9 +238,11 @@ function evaluateTx(ctx: EngineContext, at: number): EvaluateResult {
     intents: created,
     at,
     trading_date: today,
+    session: { phase: s.session.phase, date: target.date, opens_at: target.opens_at, closes_at: target.closes_at },
     expired,
     superseded,
     filled,
+    released,
     message,
     stale_prices: s.stale.map((x) => x.symbol),
   };

@@ -1,19 +1,35 @@
-// The engine's own intent transitions: PENDING intents of an earlier day expire, working ones follow what the
-// ledger recorded (FILLED, or CANCELED by execution), and DAY orders end at their day's close. Every read path
-// runs tidy() so nothing of an earlier day is ever shown as PENDING or WORKING.
-import { tradingDateOf } from '../../../shared/calendar';
+// The engine's own intent transitions: PENDING and STAGED intents whose session has closed expire, working ones
+// follow what the ledger recorded (FILLED, or CANCELED by execution), and DAY orders end at their day's close.
+// Every read path runs tidy() (engine/tidy.ts) so nothing of a closed session is ever shown as PENDING, STAGED or
+// WORKING.
 import type { OpenIntent } from '../bands/controller';
 import type { EngineContext } from './context';
-import { closeOf, closeTime } from './snapshot';
+import { closeOf, closeTime, haltInfo } from './snapshot';
 import { WORKING_STATUSES } from './store';
 
-/** PENDING intents of a trading date before `today` become EXPIRED. Inside a transaction. */
-export function expire(ctx: EngineContext, today: string, at: number): string[] {
+/**
+ * PENDING and STAGED intents whose session has closed (the close of their trading date, an early close included)
+ * become EXPIRED: what was not worked in its session is never worked later. Inside a transaction.
+ */
+export function expire(ctx: EngineContext, at: number): string[] {
   const out: string[] = [];
-  for (const r of ctx.store.stalePending(today)) {
-    if (ctx.store.transition(r.id, 'PENDING', 'EXPIRED', 'engine', `end of trading day ${r.trading_date}`, at)) {
-      out.push(r.id);
-    }
+  let held: string | null = null;
+  const heldBy = () =>
+    (held ??= haltInfo(ctx)
+      ? 'the engine was HALTED'
+      : ctx.config().config === null
+        ? 'no config was in force'
+        : 'the console did not run during it');
+  for (const r of ctx.store.open()) {
+    if (r.status !== 'PENDING' && r.status !== 'STAGED') continue;
+    const closedAt = closeOf(ctx, r.trading_date);
+    if (at < closedAt) continue;
+    const when = `${closeTime(ctx, r.trading_date)} ${ctx.zone}`;
+    const why =
+      r.status === 'PENDING'
+        ? `its session closed (${r.trading_date}, ${when}) before it was approved`
+        : `its session closed (${r.trading_date}, ${when}) before it was released: ${heldBy()}`;
+    if (ctx.store.transition(r.id, r.status, 'EXPIRED', 'engine', why, Math.max(closedAt, r.updated_at))) out.push(r.id);
   }
   return out;
 }
@@ -64,47 +80,14 @@ export function endDayOrders(ctx: EngineContext, at: number): string[] {
   return changed;
 }
 
-/** Is there a PENDING intent of an earlier day, or a working order past its close? (Cheap: read paths ask.) */
-function untidy(ctx: EngineContext, now: number): boolean {
-  const today = tradingDateOf(now, ctx.zone);
-  for (const r of ctx.store.openUpTo(today)) {
-    if (r.status === 'PENDING' ? r.trading_date < today : now >= closeOf(ctx, r.trading_date)) return true;
-  }
-  return false;
-}
-
 /**
- * Expiry and day-order ends at `now`. Every read path runs it (the queue, status counts, the console, the CLI),
- * not only evaluate, approve and reject, so nothing of an earlier day is ever shown as PENDING or WORKING.
+ * Open intents as the controller and the cap checks count them: what is left of each to fill. `committed`: only
+ * what a trader approved (STAGED, APPROVED, WORKING), less the intents in `exclude` (a release counts its own batch
+ * as it goes).
  */
-export function tidy(ctx: EngineContext, now: number): string[] {
-  if (!untidy(ctx, now)) return [];
-  let changed: string[];
-  ctx.ledger.run();
-  try {
-    changed = ctx.db
-      .transaction(() => [...expire(ctx, tradingDateOf(now, ctx.zone), now), ...syncFills(ctx, now), ...endDayOrders(ctx, now)])
-      .immediate();
-  } catch (e) {
-    ctx.book.invalidate();
-    throw e;
-  }
-  if (changed.length) ctx.events.emit('intents:changed', { ids: changed });
-  return changed;
-}
-
-/** Applies the ledger's log and syncs intent fills (CLI commands and cycles call this first). */
-export function sync(ctx: EngineContext, now: number): string[] {
-  ctx.ledger.run();
-  const changed = ctx.db.transaction(() => syncFills(ctx, now))();
-  if (changed.length) ctx.events.emit('intents:changed', { ids: changed });
-  return changed;
-}
-
-/** Open intents as the controller and the cap check count them: what is left of each to fill. */
-export function openIntents(ctx: EngineContext, workingOnly = false): OpenIntent[] {
-  const open = ctx.store.open().filter((r) => !workingOnly || r.status !== 'PENDING');
-  const working = open.filter((r) => r.status !== 'PENDING').map((r) => r.id);
+export function openIntents(ctx: EngineContext, committed = false, exclude?: ReadonlySet<string>): OpenIntent[] {
+  const open = ctx.store.open().filter((r) => (!committed || r.status !== 'PENDING') && !exclude?.has(r.id));
+  const working = open.filter((r) => WORKING_STATUSES.includes(r.status)).map((r) => r.id);
   const filled = working.length ? ctx.ledger.filledQty(working) : new Map<string, number>();
   return open.map((r) => ({
     symbol: r.symbol,

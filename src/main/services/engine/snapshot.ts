@@ -1,13 +1,7 @@
 // The book as one cycle, approval or status read sees it: config in force, calendar, valuation, band measure,
 // hard cap and mode (NORMAL / DERISK / HALTED); and the trading-day close every day order ends at.
-import {
-  accountCalendar,
-  closeTimeOf,
-  localTimeToEpoch,
-  previousTradingDay,
-  tradingDateOf,
-  type Calendar,
-} from '../../../shared/calendar';
+import { accountCalendar, closeTimeOf, localTimeToEpoch, previousTradingDay, type Calendar } from '../../../shared/calendar';
+import { accountHours, sessionAt, type SessionHours, type SessionInfo } from '../../../shared/session';
 import type { BandStatus, EngineMode } from '../../../shared/domain';
 import type { RiskConfig } from '../config/schema';
 import { capMicro, type BandMeasure, type BookPosition } from '../bands/math';
@@ -28,6 +22,8 @@ interface Snapshot {
   /** A config is in force (the file's, or the last valid one while the file is invalid): approvals may run. */
   usable: boolean;
   cal: Calendar;
+  /** The phase of the instant and the session orders are for (docs/spec.md §2). */
+  session: SessionInfo;
   positions: BookPosition[];
   /** Truth ticks (micro-USD): candidates, limit prices, an increase's cap check. */
   ticks: ReadonlyMap<string, number>;
@@ -76,9 +72,11 @@ export function snapshot(ctx: EngineContext, now: number): Snapshot {
   const state = ctx.config();
   const cfg = ctx.book.effectiveConfig();
   const cal: Calendar = accountCalendar(ctx.zone, cfg.account);
+  const session = sessionAt(now, cal, hoursOf(cfg));
   const positions = ctx.book.positions();
-  // Stale: a tick from before the previous trading day, or none at all (valued at average cost).
-  const freshFrom = localEpoch(previousTradingDay(tradingDateOf(now, ctx.zone), cal), '00:00', ctx.zone);
+  // Stale: a tick from before 00:00 of the session before the one orders are for, or none at all (valued at average
+  // cost). So the last session's closing tick stays fresh overnight, over a weekend and through the next session.
+  const freshFrom = localEpoch(previousTradingDay(session.session.date, cal), '00:00', ctx.zone);
   const { valuation: v, measure } = ctx.book.valued(positions, freshFrom, cfg.account.equity);
   const cap = capMicro(cfg.account.equity, cfg.global.hard_cap_gross_pct);
   const halt = haltInfo(ctx);
@@ -89,6 +87,7 @@ export function snapshot(ctx: EngineContext, now: number): Snapshot {
     cfg,
     usable: state.config !== null,
     cal,
+    session,
     positions,
     ticks: v.ticks,
     prices: v.prices,
@@ -101,9 +100,30 @@ export function snapshot(ctx: EngineContext, now: number): Snapshot {
   };
 }
 
+/** The regular hours of a config. */
+export function hoursOf(cfg: RiskConfig): SessionHours {
+  return accountHours(cfg.account);
+}
+
+/** The phase of an instant under the config in force, and the session orders are for. */
+export function sessionNow(ctx: EngineContext, now: number): SessionInfo {
+  const cfg = ctx.book.effectiveConfig();
+  return sessionAt(now, accountCalendar(ctx.zone, cfg.account), hoursOf(cfg));
+}
+
 /** Epoch ms of the close of a trading date (an early close included): approved orders are DAY orders. */
 export function closeOf(ctx: EngineContext, tradingDate: string): number {
   return localEpoch(tradingDate, closeTime(ctx, tradingDate), ctx.zone);
+}
+
+/** Epoch ms of the open of a trading date's session: staged orders are released here. */
+export function openOf(ctx: EngineContext, tradingDate: string): number {
+  return localEpoch(tradingDate, ctx.book.effectiveConfig().account.market_open, ctx.zone);
+}
+
+/** HH:MM of the regular open in the account zone. */
+export function openTime(ctx: EngineContext): string {
+  return ctx.book.effectiveConfig().account.market_open;
 }
 
 /** HH:MM of the close of a trading date in the account zone. */

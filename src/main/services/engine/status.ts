@@ -6,8 +6,9 @@ import { daysInViolation, openEpisode } from '../bands/episodes';
 import { isViolated, violationOf } from '../bands/controller';
 import { dropQueued, outboxHeld, queuedOrders } from '../streams/outbox';
 import type { EngineContext } from './context';
-import { endDayOrders, expire, syncFills, tidy } from './lifecycle';
-import { bandStatus, closeTime, haltInfo, HALT_KEY, MODE_KEY, snapshot, type HaltInfo } from './snapshot';
+import { clockInfo } from '../clock';
+import { bandStatus, haltInfo, HALT_KEY, MODE_KEY, snapshot, type HaltInfo } from './snapshot';
+import { settle, tidy } from './tidy';
 import { getStateFast as getState, setStateFast as setState } from './stmt';
 import { WORKING_STATUSES } from './store';
 
@@ -37,6 +38,18 @@ export function status(ctx: EngineContext, now: number): AppStatus {
     stream: { ...ctx.health.stream },
     timezone: s.cal.timezone,
     now,
+    clock: (({ source, frozen }) => ({ source, frozen }))(clockInfo()),
+    session: {
+      phase: s.session.phase,
+      closed_for: s.session.closed_for,
+      date: s.session.session.date,
+      open: s.session.session.open,
+      close: s.session.session.close,
+      opens_at: s.session.session.opens_at,
+      closes_at: s.session.session.closes_at,
+      last_date: s.session.last.date,
+      last_closes_at: s.session.last.closes_at,
+    },
     config: {
       valid: s.state.valid,
       messages: [...s.state.messages],
@@ -45,9 +58,10 @@ export function status(ctx: EngineContext, now: number): AppStatus {
     },
     pending_intents: ctx.store.countPending(),
     working_intents: ctx.store.countWorking(),
+    staged_intents: ctx.store.countStaged(),
     orders_held: s.mode === 'HALTED' ? heldOrders(ctx) : 0,
     stale_prices: s.stale.map((x) => x.symbol),
-    market_close: closeTime(ctx, tradingDateOf(now, ctx.zone)),
+    market_close: s.session.session.close,
     calendar: {
       exchange: s.cal.exchange ?? null,
       holidays: [...s.cal.holidays],
@@ -89,7 +103,7 @@ export function resume(ctx: EngineContext, actor: string, now: number): AppStatu
   ctx.db.transaction(() => {
     if (!haltInfo(ctx)) return;
     // Orders held by the HALT go out now only if still valid: their intent still WORKING and its day not closed.
-    changed.push(...expire(ctx, tradingDateOf(now, ctx.zone), now), ...syncFills(ctx, now), ...endDayOrders(ctx, now));
+    changed.push(...settle(ctx, now));
     if (ctx.st.hasOutbox) {
       for (const q of queuedOrders(ctx.db)) {
         const rec = ctx.store.get(q.intent_id);
@@ -98,6 +112,8 @@ export function resume(ctx: EngineContext, actor: string, now: number): AppStatu
       }
     }
     setState(ctx.db, HALT_KEY, '');
+    // Staged orders whose session opened during the HALT go out now, re-validated as at any release.
+    changed.push(...settle(ctx, now));
     const s = snapshot(ctx, ctx.now());
     ctx.st.cycle.run(now, s.mode, s.mode === 'NORMAL' ? 'IN_BAND' : 'SUSPENDED', `resumed by ${actor}; mode ${s.mode}`);
     setState(ctx.db, MODE_KEY, s.mode);

@@ -26,8 +26,12 @@ export interface IntentRecord {
   episode_id: number | null;
 }
 
+/** Orders at the broker. */
 export const WORKING_STATUSES: readonly IntentStatus[] = ['APPROVED', 'WORKING'];
-export const OPEN_STATUSES: readonly IntentStatus[] = ['PENDING', 'APPROVED', 'WORKING'];
+/** Approved, not yet at the broker (released at its session's open) or already there: committed by a trader. */
+export const COMMITTED_STATUSES: readonly IntentStatus[] = ['STAGED', 'APPROVED', 'WORKING'];
+/** Everything still alive: counted by the controller's dedup, room and cap. */
+export const OPEN_STATUSES: readonly IntentStatus[] = ['PENDING', 'STAGED', 'APPROVED', 'WORKING'];
 
 const COLS =
   'id, kind, created_at, updated_at, trading_date, bucket, symbol, classification, side, qty, order_type, ' +
@@ -45,17 +49,16 @@ export class IntentStore {
       audit: db.prepare(
         'INSERT INTO intent_audit (intent_id, from_status, to_status, actor, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      open: db.prepare(`SELECT ${COLS} FROM intents WHERE status IN ('PENDING','APPROVED','WORKING') ORDER BY id`),
+      open: db.prepare(`SELECT ${COLS} FROM intents WHERE status IN ('PENDING','STAGED','APPROVED','WORKING') ORDER BY id`),
       byStatus: db.prepare(`SELECT ${COLS} FROM intents WHERE status = ? ORDER BY id DESC LIMIT ?`),
       openDesc: db.prepare(
-        `SELECT ${COLS} FROM intents WHERE status IN ('PENDING','APPROVED','WORKING') ORDER BY id DESC LIMIT ?`,
+        `SELECT ${COLS} FROM intents WHERE status IN ('PENDING','STAGED','APPROVED','WORKING') ORDER BY id DESC LIMIT ?`,
       ),
       all: db.prepare(`SELECT ${COLS} FROM intents ORDER BY id DESC LIMIT ?`),
-      stalePending: db.prepare(`SELECT ${COLS} FROM intents WHERE status = 'PENDING' AND trading_date < ? ORDER BY id`),
       openUpTo: db.prepare(
-        `SELECT ${COLS} FROM intents WHERE status IN ('PENDING','APPROVED','WORKING') AND trading_date <= ? ORDER BY id`,
+        `SELECT ${COLS} FROM intents WHERE status IN ('PENDING','STAGED','APPROVED','WORKING') AND trading_date <= ? ORDER BY id`,
       ),
-      setQty: db.prepare("UPDATE intents SET qty = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'"),
+      setQty: db.prepare("UPDATE intents SET qty = ?, updated_at = ? WHERE id = ? AND status = ?"),
       auditAll: db.prepare(
         'SELECT id, intent_id, from_status, to_status, actor, at, reason FROM intent_audit ORDER BY id DESC LIMIT ?',
       ),
@@ -64,6 +67,7 @@ export class IntentStore {
       ),
       countPending: db.prepare("SELECT COUNT(*) FROM intents WHERE status = 'PENDING'").pluck(),
       countWorking: db.prepare("SELECT COUNT(*) FROM intents WHERE status IN ('APPROVED','WORKING')").pluck(),
+      countStaged: db.prepare("SELECT COUNT(*) FROM intents WHERE status = 'STAGED'").pluck(),
     };
   }
 
@@ -118,17 +122,13 @@ export class IntentStore {
   }
 
   /**
-   * Lowers a PENDING intent's quantity (approval clamps a decrease to the position), with an audit row that says
-   * so (from and to PENDING: the status does not change, the order it will become does).
+   * Lowers a PENDING or STAGED intent's quantity (approval and release clamp a decrease to the position), with an
+   * audit row that says so (from and to the same status: the status does not change, the order it will become does).
    */
-  clampQty(id: string, qty: number, actor: string, reason: string, at: number): boolean {
-    if (this.st.setQty.run(qty, at, id).changes !== 1) return false;
-    this.st.audit.run(id, 'PENDING', 'PENDING', actor, at, reason);
+  clampQty(id: string, status: 'PENDING' | 'STAGED', qty: number, actor: string, reason: string, at: number): boolean {
+    if (this.st.setQty.run(qty, at, id, status).changes !== 1) return false;
+    this.st.audit.run(id, status, status, actor, at, reason);
     return true;
-  }
-
-  stalePending(today: string): IntentRecord[] {
-    return this.st.stalePending.all(today) as IntentRecord[];
   }
 
   countPending(): number {
@@ -137,6 +137,10 @@ export class IntentStore {
 
   countWorking(): number {
     return this.st.countWorking.get() as number;
+  }
+
+  countStaged(): number {
+    return this.st.countStaged.get() as number;
   }
 
   list(status: IntentStatus | 'OPEN' | 'ALL', limit: number): IntentRecord[] {

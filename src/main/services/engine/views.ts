@@ -5,8 +5,8 @@ import { lttb } from '../../../shared/lttb';
 import type { BandPoint, BandPreview, CycleLogRow, IntentView } from '../../../shared/types';
 import { measureBand, pnlPct, type BookPosition } from '../bands/math';
 import type { EngineContext } from './context';
-import { tidy } from './lifecycle';
-import { snapshot } from './snapshot';
+import { tidy } from './tidy';
+import { closeOf, openOf, snapshot } from './snapshot';
 import { OPEN_STATUSES } from './store';
 
 const DAY_MS = 86_400_000;
@@ -19,7 +19,7 @@ export function listIntents(ctx: EngineContext, status: IntentStatus | 'OPEN' | 
   const ticks = ctx.book.ticks();
   const pos = new Map<string, BookPosition>();
   for (const p of ctx.book.positions()) if (p.bucket === 'LT') pos.set(p.symbol, p);
-  const nonPending = recs.filter((r) => r.status !== 'PENDING').map((r) => r.id);
+  const nonPending = recs.filter((r) => r.status !== 'PENDING' && r.status !== 'STAGED').map((r) => r.id);
   const filled = nonPending.length ? ctx.ledger.filledQty(nonPending) : new Map<string, number>();
   return recs.map((r) => {
     const tick = ticks.get(r.symbol);
@@ -42,6 +42,8 @@ export function listIntents(ctx: EngineContext, status: IntentStatus | 'OPEN' | 
       tick: tick === undefined ? null : tick / 1e6,
       pnl_pct: pnl === null || !Number.isFinite(pnl) ? null : Math.round(pnl * 100) / 100,
       filled_qty: filled.get(r.id) ?? 0,
+      releases_at: r.status === 'STAGED' ? openOf(ctx, r.trading_date) : null,
+      expires_at: r.status === 'PENDING' || r.status === 'STAGED' ? closeOf(ctx, r.trading_date) : null,
     };
   });
 }

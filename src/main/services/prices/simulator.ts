@@ -25,6 +25,7 @@ export interface SimulatorOptions {
 
 export class RandomWalkSimulator implements PriceSource {
   readonly name = 'simulator';
+  readonly sessionOnly = true;
   private readonly rand: () => number;
   private readonly vol: number;
   private spare: number | null = null;

@@ -8,6 +8,8 @@ export interface PriceSource {
   readonly name: string;
   /** Moves ticks at `now` (writes them) and returns the ticks it set, in the order they happened. */
   advance?(db: Db, now: number): TickRow[];
+  /** A simulated market: the engine advances it only while the session is open (docs/spec.md §7). */
+  readonly sessionOnly?: boolean;
 }
 
 /** Ticks stay what the database holds (CLI evaluate; the Redis bridge updates them from outside). */

@@ -6,6 +6,7 @@ import { latestBackup } from './backup-files';
 import { beginSession, type IntegrityResult } from './integrity';
 import { MIGRATIONS, type Migration } from './migrations';
 import { errorMessage } from '../../../shared/errors';
+import { now as clockNow } from '../clock';
 
 export type Db = Database.Database;
 
@@ -146,13 +147,21 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
+    const fk = m.rebuild ? (db.pragma('foreign_keys', { simple: true }) as number) : 0;
     try {
+      if (m.rebuild) db.pragma('foreign_keys = OFF');
       db.transaction(() => {
         if (m.up.trim()) db.exec(m.up);
-        record.run(m.version, m.name, new Date().toISOString());
+        if (m.rebuild) {
+          const bad = db.pragma('foreign_key_check') as unknown[];
+          if (bad.length) throw new Error(`${bad.length} row(s) break a foreign key after the rebuild: ${JSON.stringify(bad.slice(0, 3))}`);
+        }
+        record.run(m.version, m.name, new Date(clockNow()).toISOString());
       })();
     } catch (e) {
       throw new StoreError(`migration ${m.version} (${m.name}) failed: ${errorMessage(e)}`, 'MIGRATION_FAILED');
+    } finally {
+      if (m.rebuild && fk) db.pragma('foreign_keys = ON');
     }
     done.push(m.version);
   }
