@@ -96,3 +96,16 @@ export function fmtStamp(ms: number | null | undefined, timeZone: string): strin
   if (ms === null || ms === undefined) return DASH;
   return fmtTime(ms, timeZone, true).slice(5);
 }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** A calendar date (YYYY-MM-DD) as the session notes write it: `Mon 12/14`. */
+export function fmtDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]} ${date.slice(5, 7)}/${date.slice(8, 10)}`;
+}
+
+/** An instant as its weekday and time in a zone: `Mon 09:30`. */
+export function fmtWeekdayTime(ms: number, timeZone: string): string {
+  return `${fmtDay(dateIn(ms, timeZone)).slice(0, 3)} ${fmtTime(ms, timeZone, false).slice(0, 5)}`;
+}

@@ -1,7 +1,9 @@
 // The confirmation before several intents are approved at once: how many, what they add up to, and where the band
-// lands once they fill (the what-if preview for exactly these ids). One intent is approved without it.
+// lands once they fill (the what-if preview for exactly these ids). One intent is approved without it. Outside the
+// session it says "Stage": the intents are for the next session, and approving holds them until its open.
 import { useEffect, useRef, type KeyboardEvent } from 'react';
-import { fmtInt, fmtMoney, fmtPct, fmtSignedPt } from '../format';
+import { fmtDay, fmtInt, fmtMoney, fmtPct, fmtSignedPt } from '../format';
+import { sessionOpen } from '../session';
 import { actions, notionalOf, previewFor, useConsole } from '../store';
 
 const COMPUTING = 'computing…';
@@ -28,7 +30,11 @@ export function ApproveDialog({ ids }: { ids: string[] }) {
   const notional = rows.reduce((a, i) => a + notionalOf(i), 0);
   const buys = rows.filter((i) => i.side === 'BUY').length;
   const confirm = () => !busy && void actions.approve(ids);
-  const title = `Approve ${fmtInt(ids.length)} intent${ids.length === 1 ? '' : 's'}`;
+  const open = sessionOpen(status);
+  const title = `${open ? 'Approve' : 'Stage'} ${fmtInt(ids.length)} intent${ids.length === 1 ? '' : 's'}`;
+  const note = open
+    ? 'Each intent becomes an order when approved.'
+    : `Each intent is staged when approved: it becomes an order at the open, ${fmtDay(status!.session.date)} ${status!.session.open}, after the same checks against the book of then.`;
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Enter' && !(e.target instanceof HTMLButtonElement)) {
@@ -60,7 +66,7 @@ export function ApproveDialog({ ids }: { ids: string[] }) {
         <div className="body">
           <h2 id="approve-title">{title}</h2>
           <p id="approve-desc" className="muted dialog-note">
-            Each intent becomes an order when approved.
+            {note}
           </p>
           <dl className="kv">
             <dt>Intents</dt>

@@ -1,5 +1,6 @@
 import type { AppStatus } from '../../../shared/types';
-import { dateIn, fmtBandStatus, fmtInt, fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
+import { dateIn, fmtBandStatus, fmtDay, fmtInt, fmtMoneyShort, fmtPct, fmtTime, tzAbbrev, DASH } from '../format';
+import { sessionParts, sessionSpoken } from '../session';
 import { actions, useConsole } from '../store';
 
 function modeClass(mode: AppStatus['mode']): string {
@@ -98,7 +99,7 @@ export function Header({ inert }: { inert?: boolean }) {
           </span>
         </div>
       ) : null}
-      <div className="hstat">
+      <div className="hstat shrink">
         <span className="label">Stream</span>
         <span className="value compact" title={stream?.detail}>
           <span className={`dot ${stream?.state ?? 'off'}`} />
@@ -114,15 +115,70 @@ export function Header({ inert }: { inert?: boolean }) {
           {link === 'up' ? 'live' : downSince ? `link down since ${fmtTime(downSince, tz, false)}` : 'connecting…'}
         </span>
       </div>
-      <div className="hstat last">
-        <span className="label">
-          {tz} · {dateIn(now, tz)}
+      {status ? <SessionState status={status} /> : null}
+      <div className={`hstat last${status?.clock.source === 'BAND_NOW' ? ' simulated' : ''}`}>
+        <span className="label" data-testid="clock-date" title={`The account time zone: ${tz}`}>
+          {status ? `${fmtDay(dateIn(now, tz)).slice(0, 3)} ${dateIn(now, tz)}` : DASH}
         </span>
         <span className="value clock" data-testid="clock">
-          {fmtTime(now, tz, false)} <small>{tzAbbrev(now, tz)}</small>
+          {status ? fmtTime(now, tz, false) : DASH} {status ? <small>{tzAbbrev(now, tz)}</small> : null}
         </span>
+        {status?.clock.source === 'BAND_NOW' ? <SimulatedClock frozen={status.clock.frozen} /> : null}
       </div>
     </header>
+  );
+}
+
+/**
+ * The session (docs/spec.md §2): its phase, and on a second line what comes next (the close, the open, the next
+ * session). The text reads as one line, `Closed (weekend) · next session Mon 12/14 09:30`.
+ */
+function SessionState({ status }: { status: AppStatus }) {
+  const open = status.session.phase === 'OPEN';
+  const { phase, next } = sessionParts(status.session);
+  return (
+    <div className="hstat">
+      <span className="label">Market{status.calendar.exchange ? ` · ${status.calendar.exchange}` : ''}</span>
+      <span
+        className={`value session-state ${open ? 'open' : 'shut'}`}
+        data-testid="session"
+        role="status"
+        aria-label={sessionSpoken(status.session, status.timezone)}
+        title={sessionTitle(status)}
+      >
+        <span className="session-phase">
+          <span className={`dot ${open ? 'up' : 'off'}`} aria-hidden="true" />
+          {phase}
+        </span>
+        <span className="session-next">
+          <span className="session-sep"> · </span>
+          {next}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+/** The session's hours in full, for the header's tooltip. */
+function sessionTitle(status: AppStatus): string {
+  const s = status.session;
+  const hours = `${s.open}–${s.close} ${status.timezone}`;
+  if (s.phase === 'OPEN') return `The session of ${s.date} is open (${hours}): an approval sends the order now`;
+  return `The next session is ${s.date} (${hours}): intents are for it, an approval stages them until its open`;
+}
+
+/**
+ * The console runs on a set clock (BAND_NOW): said next to the time, calmly but always, so a trader never takes it
+ * for the real time.
+ */
+function SimulatedClock({ frozen }: { frozen: boolean }) {
+  const title = frozen
+    ? 'Simulated clock, frozen: the console was started with BAND_NOW=<instant>@frozen. Its time stands still at that instant; the session, approvals, expiry and day-order ends follow it. This is not the real time.'
+    : 'Simulated clock: the console was started with BAND_NOW=<instant>. Its time started at that instant and runs on from there; the session, approvals, expiry and day-order ends follow it. This is not the real time.';
+  return (
+    <span className="sim-clock" data-testid="simulated-clock" title={title}>
+      simulated clock{frozen ? ' · frozen' : ''}
+    </span>
   );
 }
 
@@ -163,7 +219,7 @@ function NotifyControl() {
     );
   }
   return (
-    <div className="hstat">
+    <div className="hstat shrink">
       <span className="label">Notify</span>
       <span className="value compact">
         {control}

@@ -133,16 +133,21 @@ export function CancelDialog({ target }: { target: string[] | 'all' }) {
   const want = target === 'all' ? null : new Set(target);
   const rows = want ? working.filter((i) => want.has(i.id)) : working;
   const n = target === 'all' ? rows.length : target.length;
+  // staged orders (approved before their session) have not reached the broker: canceling one keeps it from the open
+  const staged = rows.length > 0 && rows.every((i) => i.status === 'STAGED');
+  const kind = staged ? 'staged' : 'working';
   const title =
     target === 'all'
       ? `Cancel all working orders (${fmtInt(n)})`
       : n === 1
-        ? `Cancel working order ${target[0]}`
-        : `Cancel ${fmtInt(n)} working orders`;
+        ? `Cancel ${kind} order ${target[0]}`
+        : `Cancel ${fmtInt(n)} ${kind} orders`;
   const note =
     target === 'all'
-      ? 'Every order still working at the broker is canceled, including one approved meanwhile. What has filled stays filled.'
-      : `The order${n === 1 ? ' is' : 's are'} canceled at the broker. What has filled stays filled.`;
+      ? 'Every order still working at the broker is canceled, including one approved meanwhile, and every staged one is not released at the open. What has filled stays filled.'
+      : staged
+        ? `The order${n === 1 ? ' is' : 's are'} not released at the open: nothing reaches the broker.`
+        : `The order${n === 1 ? ' is' : 's are'} canceled at the broker. What has filled stays filled.`;
   return (
     <ReasonDialog
       name="cancel"

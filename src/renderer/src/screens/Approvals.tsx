@@ -5,18 +5,26 @@ import type { IntentView } from '../../../shared/types';
 import { SCREEN_KEY_RANGE } from '../../../shared/screens';
 import { Gauge } from '../components/Gauge';
 import { Grid } from '../components/Grid';
-import { fmtAge, fmtInt, fmtMoney, fmtPct, fmtPrice, humanClassification } from '../format';
+import { processNow } from '../clock';
+import { fmtAge, fmtDay, fmtInt, fmtMoney, fmtPct, fmtPrice, fmtWeekdayTime, humanClassification } from '../format';
 import { intFmt, numCol, priceFmt, signClass, signedPctFmt } from '../grid';
 import { MOD } from '../keys';
+import { sessionOpen, stagingNote } from '../session';
 import { actions, isEmptyBook, notionalOf, useConsole } from '../store';
 
 function RowActions(p: CustomCellRendererProps<IntentView>) {
   const id = p.data?.id;
+  // outside the session an approval stages the order until the open: the button says so
+  const status = useConsole((s) => s.status);
   if (!id) return null;
+  const open = sessionOpen(status);
+  const title = open
+    ? 'Approve this intent (sends the order)'
+    : `Approve this intent for the session of ${fmtDay(status!.session.date)}: the order is staged and released at the open (${status!.session.open}) after the same checks`;
   return (
     <div className="cell-actions">
-      <button type="button" className="btn primary sm" onClick={() => void actions.approve([id])} title="Approve this intent (sends the order)">
-        Approve
+      <button type="button" className="btn primary sm" onClick={() => void actions.approve([id])} title={title}>
+        {open ? 'Approve' : 'Stage'}
       </button>
       <button type="button" className="btn danger sm" onClick={() => actions.askReject([id])} title="Reject this intent with a reason">
         Reject
@@ -38,7 +46,7 @@ function CancelAction(p: CustomCellRendererProps<IntentView>) {
         className="btn danger sm"
         aria-label={`Cancel ${d.side} ${fmtInt(d.qty)} ${d.symbol}`}
         onClick={() => actions.askCancel([d.id])}
-        title="Cancel this working order at the broker (asks a reason)"
+        title={d.status === 'STAGED' ? 'Cancel this staged order before its release at the open (asks a reason)' : 'Cancel this working order at the broker (asks a reason)'}
       >
         Cancel
       </button>
@@ -46,7 +54,23 @@ function CancelAction(p: CustomCellRendererProps<IntentView>) {
   );
 }
 
-/** Orders at the broker (APPROVED or WORKING intents): DAY orders that end at the close, canceled here with a reason. */
+/** A working order's state: WORKING / APPROVED, or STAGED with when it is released (the open, in the account zone). */
+function OrderStatus(p: CustomCellRendererProps<IntentView>) {
+  const d = p.data;
+  const tz = useConsole((s) => s.status?.timezone ?? 'America/New_York');
+  if (!d) return null;
+  if (d.status !== 'STAGED' || d.releases_at === null) return <span>{d.status}</span>;
+  return (
+    <span className="staged" title={`Approved before its session: held here, released at the open of ${d.trading_date} after the same checks`}>
+      STAGED <span className="staged-when">releases {fmtWeekdayTime(d.releases_at, tz)}</span>
+    </span>
+  );
+}
+
+/**
+ * The working orders: orders at the broker (APPROVED or WORKING intents), DAY orders that end at the close, and
+ * orders approved before their session (STAGED), released at its open; each canceled here with a reason.
+ */
 function WorkingOrders() {
   const working = useConsole((s) => s.working);
   const status = useConsole((s) => s.status);
@@ -67,10 +91,16 @@ function WorkingOrders() {
       { field: 'filled_qty', headerName: 'Filled', width: 72, ...numCol, valueFormatter: intFmt, headerTooltip: 'filled so far' },
       { colId: 'limit', headerName: 'Limit', width: 76, ...numCol, headerTooltip: 'limit price (MKT = market order)', valueGetter: (p) => p.data?.limit_price ?? null, valueFormatter: (p) => (p.value === null ? 'MKT' : fmtPrice(p.value as number)) },
       { field: 'tick', headerName: 'Tick', width: 76, ...numCol, valueFormatter: priceFmt },
-      { field: 'status', headerName: 'Status', width: 92, cellClass: 'status-cell st-working' },
+      {
+        field: 'status',
+        headerName: 'Status',
+        width: 196,
+        cellClass: (p) => `status-cell ${p.value === 'STAGED' ? 'st-staged' : 'st-working'}`,
+        cellRenderer: OrderStatus,
+      },
       { field: 'classification', headerName: 'Classification', width: 152, valueFormatter: (p) => humanClassification(String(p.value)) },
       { field: 'id', headerName: 'Intent', flex: 1, minWidth: 124, cellClass: 'mono' },
-      { colId: 'age', headerName: 'Age', width: 66, ...numCol, headerTooltip: 'since the order was sent', valueGetter: (p) => (p.data ? p.data.updated_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
+      { colId: 'age', headerName: 'Age', width: 66, ...numCol, headerTooltip: 'since the order was sent (staged: since it was approved)', valueGetter: (p) => (p.data ? p.data.updated_at : null), valueFormatter: (p) => fmtAge(p.value as number, processNow()) },
       { colId: 'actions', headerName: 'Action', width: 86, pinned: 'right', sortable: false, resizable: false, cellRenderer: CancelAction },
     ],
     [],
@@ -85,7 +115,7 @@ function WorkingOrders() {
       <div className="panel-head">
         <h2>Working orders</h2>
         <span className="sub" data-testid="working-count">
-          {fmtInt(working.length)} working
+          {workingCount(working)}
         </span>
         {status ? (
           <span className="sub faint" data-testid="day-orders" title="Approved orders are DAY orders: what has not filled by the close is canceled">
@@ -93,7 +123,13 @@ function WorkingOrders() {
           </span>
         ) : null}
         <div className="right">
-          <button type="button" className="btn danger" disabled={!working.length || busy} onClick={() => actions.askCancel('all')}>
+          <button
+            type="button"
+            className="btn danger"
+            disabled={!working.length || busy}
+            onClick={() => actions.askCancel('all')}
+            title="Cancel every order working at the broker and every staged one (asks a reason)"
+          >
             Cancel all working
           </button>
         </div>
@@ -111,6 +147,12 @@ function WorkingOrders() {
       </div>
     </section>
   );
+}
+
+/** `3 working`, or `2 working · 1 staged` when some wait for the open. */
+function workingCount(rows: IntentView[]): string {
+  const staged = rows.filter((i) => i.status === 'STAGED').length;
+  return staged ? `${fmtInt(rows.length - staged)} working · ${fmtInt(staged)} staged` : `${fmtInt(rows.length)} working`;
 }
 
 export function Approvals() {
@@ -154,7 +196,7 @@ export function Approvals() {
       { colId: 'notional', headerName: 'Notional', width: 94, ...numCol, valueGetter: (p) => (p.data ? notionalOf(p.data) : null), valueFormatter: (p) => fmtMoney(p.value as number) },
       { field: 'pnl_pct', headerName: 'PnL %', width: 80, ...numCol, headerTooltip: 'unrealized PnL % of the position at the tick', valueFormatter: signedPctFmt, cellClass: signClass },
       { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 144, tooltipField: 'reason' },
-      { colId: 'age', headerName: 'Age', width: 66, ...numCol, valueGetter: (p) => (p.data ? p.data.created_at : null), valueFormatter: (p) => fmtAge(p.value as number, Date.now()) },
+      { colId: 'age', headerName: 'Age', width: 66, ...numCol, valueGetter: (p) => (p.data ? p.data.created_at : null), valueFormatter: (p) => fmtAge(p.value as number, processNow()) },
       { colId: 'actions', headerName: 'Actions', width: 142, pinned: 'right', sortable: false, resizable: false, cellRenderer: RowActions },
     ],
     [],
@@ -171,6 +213,8 @@ export function Approvals() {
 
   const selRows = pending.filter((i) => selected.includes(i.id));
   const selNotional = selRows.reduce((a, i) => a + notionalOf(i), 0);
+  const open = sessionOpen(status);
+  const verb = open ? 'Approve' : 'Stage';
 
   return (
     <div className="screen fill" role="region" aria-label="Approvals">
@@ -184,14 +228,25 @@ export function Approvals() {
               </span>
               <div className="right">
                 <span className="sub">{selected.length ? `${fmtInt(selected.length)} selected · ${fmtMoney(selNotional)}` : 'nothing selected'}</span>
-                <button type="button" className="btn primary" disabled={!selected.length || busy} onClick={() => actions.askApprove(selected)}>
-                  Approve selected
+                <button
+                  type="button"
+                  className="btn primary"
+                  disabled={!selected.length || busy}
+                  onClick={() => actions.askApprove(selected)}
+                  title={open ? 'Approve the selected intents (sends the orders; 2+ ask to confirm)' : 'Approve the selected intents for the next session: staged until its open (2+ ask to confirm)'}
+                >
+                  {verb} selected
                 </button>
                 <button type="button" className="btn danger" disabled={!selected.length || busy} onClick={() => actions.askReject(selected)}>
                   Reject selected
                 </button>
               </div>
             </div>
+            {status && !open ? (
+              <div className="session-note" role="note" data-testid="session-banner">
+                {stagingNote(status.session)}
+              </div>
+            ) : null}
             <div className="panel-grid" data-testid="approval-grid">
               <Grid<IntentView>
                 layoutId="approvals.queue"
@@ -233,7 +288,7 @@ export function Approvals() {
             </div>
             <div className="panel-body shortcut-list" data-testid="keys">
               <kbd>A</kbd>
-              <span>approve selected (confirm if 2+)</span>
+              <span>{open ? 'approve' : 'stage'} selected (confirm if 2+)</span>
               <kbd>R</kbd>
               <span>reject selected (asks a reason)</span>
               <kbd>Space</kbd>

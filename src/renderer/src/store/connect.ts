@@ -1,7 +1,8 @@
 // Slice: the link to the main process — push events wired to the other slices, the screens' refresh (from the screen
-// registry), browser notifications, the clock and the status poll.
+// registry), browser notifications, the clock (the process's time, ../clock.ts) and the status poll.
 import { SCREEN_REGISTRY, screenRow, type ScreenData, type ScreenId } from '../../../shared/screens';
 import { pickApi } from '../api';
+import { processNow } from '../clock';
 import { askPermission, notifyPermission, readMuted, showIntentsNotification, writeMuted } from '../notify';
 import { get, set, toast } from './core';
 import { engineActions, setStatus } from './engine';
@@ -70,7 +71,7 @@ export function connect(): () => void {
       const st = get();
       if (st.link === link) return;
       // "down since" counts from the first moment the link was lost, through the reconnection attempts
-      const linkDownSince = link === 'up' ? null : (st.linkDownSince ?? (st.link === 'up' ? Date.now() : null));
+      const linkDownSince = link === 'up' ? null : (st.linkDownSince ?? (st.link === 'up' ? processNow() : null));
       set({ link, linkDownSince });
     },
     onReopen() {
@@ -79,7 +80,8 @@ export function connect(): () => void {
   });
   set({ api: a, transport, notify: { permission: notifyPermission(), muted: readMuted() } });
   const offs = [
-    a.listen('status', (status) => setStatus(status)),
+    // pushed: maybe replayed after a reconnection (the clock takes it as a lower bound)
+    a.listen('status', (status) => setStatus(status, false)),
     a.listen('intents:new', (p) => {
       toast('info', `${p.count} new corrective intent${p.count === 1 ? '' : 's'} awaiting approval`);
       void engineActions.refreshPending().then(() => {
@@ -127,7 +129,8 @@ export function connect(): () => void {
   void engineActions.refreshWorking();
   void viewActions.refreshHistory();
   void viewActions.refreshPositions();
-  const clock = setInterval(() => set({ now: Date.now() }), 1000);
+  // the header's clock: the process's time (clock.ts), once a second
+  const clock = setInterval(() => set({ now: processNow() }), 1000);
   const poll = setInterval(() => void engineActions.refreshStatus(), 10_000);
   return () => {
     offs.forEach((off) => off());

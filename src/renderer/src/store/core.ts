@@ -6,6 +6,7 @@ import type { ApprovePolicy } from '../../../shared/replay';
 import type { ScreenId } from '../../../shared/screens';
 import type { AppStatus, AuditRow, BandPoint, BandPreview, CycleLogRow, IntentView, PositionView, QuarantinedEvent, ReportView } from '../../../shared/types';
 import { UNREACHABLE, type LinkState, type Transport } from '../api';
+import { processNow } from '../clock';
 import { notifyPermission, readMuted, type NotifyPermission } from '../notify';
 import { readPref } from '../prefs';
 import { errorMessage } from '../../../shared/errors';
@@ -58,14 +59,14 @@ export interface ConsoleState {
   /** Since when the link has been down (epoch ms), after it was up once; null while it is up. */
   linkDownSince: number | null;
   status: AppStatus | null;
-  /** Local clock, ticks every second. */
+  /** The process's time (../clock.ts: the main process's clock, not the browser's), ticks every second. */
   now: number;
   /** Browser notifications for new intents (the browser host only; Electron's main process notifies itself). */
   notify: { permission: NotifyPermission; muted: boolean };
   // the approval queue and the working orders (slice: queue)
   pending: IntentView[];
   pendingLoadedAt: number;
-  /** Orders at the broker: APPROVED or WORKING intents. */
+  /** The working orders panel: orders at the broker (APPROVED, WORKING) and staged for their session's open (STAGED). */
   working: IntentView[];
   selected: string[];
   preview: BandPreview | null;
@@ -111,7 +112,7 @@ export const useConsole = create<ConsoleState>(() => ({
   link: 'connecting',
   linkDownSince: null,
   status: null,
-  now: Date.now(),
+  now: processNow(),
   notify: { permission: notifyPermission(), muted: readMuted() },
   pending: [],
   pendingLoadedAt: 0,

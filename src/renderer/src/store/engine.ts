@@ -3,24 +3,36 @@
 // (cancel). One slice because each side refreshes the other: an approval moves the status, a status moves the queue.
 import type { AppStatus, BandPreview, IntentOutcome, IntentView } from '../../../shared/types';
 import { call } from '../api';
-import { calendarOf, latestTradingDay } from '../calendar';
-import { dateIn, fmtBandStatus, fmtInt } from '../format';
+import { processNow, syncClock } from '../clock';
+import { fmtBandStatus, fmtInt } from '../format';
 import { api, get, guarded, sameIds, set, toast, type ConsoleState } from './core';
 import { viewActions } from './views';
 
-/** The intent statuses of an order at the broker. */
-const WORKING_STATUSES: readonly IntentView['status'][] = ['APPROVED', 'WORKING'];
+/**
+ * The intent statuses of the working orders panel: orders at the broker (APPROVED, WORKING) and orders approved
+ * before their session, held until its open (STAGED).
+ */
+const WORKING_STATUSES: readonly IntentView['status'][] = ['STAGED', 'APPROVED', 'WORKING'];
 
 let workingSeq = 0;
 
+/** Orders the working orders panel lists, by the status's counts: at the broker, and staged for the open. */
+const listed = (s: AppStatus) => s.working_intents + (s.staged_intents ?? 0);
+
 /**
- * A status from the main process. The working orders follow when their count moved (an order ended at the close, was
- * canceled elsewhere), and the positions when the stale symbols changed (a line imported, a first tick for it).
+ * A status from the main process (`fresh`: the answer to a request; else pushed, maybe replayed): it sets the
+ * console's clock (the process's time). The working orders follow when their count moved (an order ended at the
+ * close, was canceled elsewhere, a staged one was released at the open), and the positions when the stale symbols
+ * changed (a line imported, a first tick for it).
  */
-export function setStatus(status: AppStatus): void {
+export function setStatus(status: AppStatus, fresh = true): void {
   const before = get().status;
-  set({ status });
-  if (status.working_intents !== get().working.length || (before && before.working_intents !== status.working_intents)) {
+  syncClock(status, fresh);
+  set({ status, now: processNow() });
+  if (
+    listed(status) !== get().working.length ||
+    (before && (listed(before) !== listed(status) || before.working_intents !== status.working_intents))
+  ) {
     void engineActions.refreshWorking();
   }
   if (before && !sameIds(before.stale_prices, status.stale_prices)) void viewActions.refreshPositions();
@@ -36,8 +48,7 @@ export const engineActions = {
     const status = await guarded('Status', () => call(api(), 'app:status'));
     if (status) {
       setStatus(status);
-      // the report opens on the latest trading day: today, or the last session on a weekend or a holiday
-      if (!get().reportDate) set({ reportDate: latestTradingDay(dateIn(status.now, status.timezone), calendarOf(status)) });
+      if (!get().reportDate) set({ reportDate: defaultReportDate(status) });
     }
   },
   async halt() {
@@ -72,10 +83,10 @@ export const engineActions = {
     const dialog = get().approveDialog;
     const approveIds = dialog?.ids.filter((id) => ids.has(id)) ?? [];
     const approveDialog = dialog && approveIds.length ? { ids: approveIds } : null;
-    set({ pending, pendingLoadedAt: Date.now(), selected, approveDialog });
+    set({ pending, pendingLoadedAt: processNow(), selected, approveDialog });
     if (selected.length !== before.length || selected.length === 0) void engineActions.refreshPreview(selected);
   },
-  /** The working orders (APPROVED and WORKING intents), oldest first; returns what this call read. */
+  /** The working orders (STAGED, APPROVED and WORKING intents), oldest first; returns what this call read. */
   async refreshWorking(): Promise<IntentView[] | undefined> {
     const a = api();
     const seq = ++workingSeq;
@@ -171,6 +182,15 @@ export const engineActions = {
   },
 };
 
+/**
+ * The date the Reports screen opens on: the session of today once it has opened (OPEN, and CLOSED after its close),
+ * else the last session (PRE_OPEN, a weekend or a holiday), where the latest fills are.
+ */
+export function defaultReportDate(status: AppStatus): string {
+  // after the close the last session is today's own
+  return status.session.phase === 'OPEN' ? status.session.date : status.session.last_date;
+}
+
 /** The what-if preview if it was computed for exactly these ids, else null (not loaded yet). */
 export function previewFor(s: ConsoleState, ids: string[]): BandPreview | null {
   return sameIds(s.previewIds, ids) ? s.preview : null;
@@ -184,12 +204,20 @@ export function notionalOf(i: IntentView): number {
 /**
  * One toast for what went through, one per refusal (up to three) with the main process's own words: the market
  * closed, the hard cap, nothing left to decrease… A superseded intent (the band is back, the position is flat) is
- * no failure: it is told calmly.
+ * no failure: it is told calmly. Intents approved before their session are staged, not sent: the toast says when
+ * they are released.
  */
 function reportOutcomes(verb: string, out: IntentOutcome[], noun = 'intent'): void {
-  const ok = out.filter((o) => o.ok);
+  const staged = out.filter((o) => o.ok && o.status === 'STAGED');
+  const ok = out.filter((o) => o.ok && o.status !== 'STAGED');
   const bad = out.filter((o) => !o.ok);
-  if (ok.length) toast('ok', `${verb} ${fmtInt(ok.length)} ${noun}${ok.length === 1 ? '' : 's'}`);
+  const plural = (n: number) => `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
+  if (ok.length) toast('ok', `${verb} ${plural(ok.length)}`);
+  if (staged.length) {
+    // "approved; staged: the order is released at the open, Mon 2026-12-14 09:30 America/New_York, after the same checks …"
+    const when = /released at the open, (.+?), after /.exec(staged[0].message)?.[1];
+    toast('ok', `Staged ${plural(staged.length)}: released at the open${when ? `, ${when}` : ''}, after the same checks`);
+  }
   for (const b of bad.slice(0, 3)) toast(b.status === 'SUPERSEDED' ? 'info' : 'error', b.message.includes(b.id) ? b.message : `${b.id}: ${b.message}`);
   if (bad.length > 3) toast('error', `${fmtInt(bad.length - 3)} more refused`);
 }
@@ -198,9 +226,10 @@ function reportOutcomes(verb: string, out: IntentOutcome[], noun = 'intent'): vo
 function reportClamped(out: IntentOutcome[]): void {
   const clamped = out.filter((o) => o.ok && o.message.includes('qty clamped'));
   for (const o of clamped.slice(0, 3)) {
-    // "approved (qty clamped from 60 to 30 at approval: …); order o-… working at paper"
+    // "approved (qty clamped from 60 to 30 at approval: …); order o-… working at paper" (or "…); staged: …")
     const m = o.message;
-    const why = m.slice(m.indexOf('qty clamped'), m.lastIndexOf('); order') > 0 ? m.lastIndexOf('); order') : m.length);
+    const end = Math.max(m.lastIndexOf('); order'), m.lastIndexOf('); staged'));
+    const why = m.slice(m.indexOf('qty clamped'), end > 0 ? end : m.length);
     toast('info', `${o.id}: ${why}`);
   }
   if (clamped.length > 3) toast('info', `${fmtInt(clamped.length - 3)} more approved with a clamped qty (see the audit trail)`);
