@@ -1,10 +1,12 @@
-// Accessibility (issue #12): axe over each of the five first screens (the Policy lab has its own in policy-lab.spec.ts) at 1440×900, on the first-run desk with pending
-// intents and on an empty book (no positions, nothing pending: the empty states), with no violation of impact
-// serious or critical. No rule is disabled.
+// Accessibility (issues #12, #20): axe over each of the five first screens (the Policy lab has its own in
+// policy-lab.spec.ts) at 1440×900, on the first-run desk with pending intents, on an empty book (no positions, nothing
+// pending: the empty states), and outside the session (a Saturday: the header's session and simulated clock, the
+// Approvals note, the Stage buttons, a staged order), with no violation of impact serious or critical. No rule is
+// disabled.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { openDesk, openEmptyDesk, shotPath, type Desk } from './desk';
-import { nav } from './flow';
+import { AT, openDesk, openEmptyDesk, shotPath, type Desk } from './desk';
+import { expect, test, type Page } from './fixtures';
+import { nav, row } from './flow';
 
 const SCREENS = ['Overview', 'Approvals', 'Reports', 'Positions', 'Activity'] as const;
 
@@ -29,9 +31,16 @@ async function auditScreens(page: Page, desk: Desk, ready: Record<(typeof SCREEN
   }
 }
 
-test('axe: the five screens with pending intents (first run), no serious or critical violation', async ({ page }) => {
-  const desk = await openDesk();
-  try {
+test.describe('a desk with pending intents (first run)', () => {
+  let desk: Desk;
+  test.beforeAll(async () => {
+    desk = await openDesk();
+  });
+  test.afterAll(async () => {
+    await desk?.close();
+  });
+
+  test('axe: the five screens with pending intents (first run), no serious or critical violation', async ({ page }) => {
     await auditScreens(
       page,
       desk,
@@ -44,14 +53,54 @@ test('axe: the five screens with pending intents (first run), no serious or crit
       },
       'pending intents',
     );
-  } finally {
-    await desk.close();
-  }
+  });
 });
 
-test('axe: the five screens of an empty book (nothing pending, the empty states), no serious or critical violation', async ({ page }) => {
-  const desk = await openEmptyDesk();
-  try {
+test.describe('outside the session (a Saturday)', () => {
+  let desk: Desk;
+  test.beforeAll(async () => {
+    desk = await openDesk({ at: AT.SATURDAY });
+  });
+  test.afterAll(async () => {
+    await desk?.close();
+  });
+
+  test('axe: the session, the simulated clock, the Approvals note, Stage and a staged order, no serious or critical violation', async ({ page }) => {
+    await auditScreens(
+      page,
+      desk,
+      {
+        Overview: async (p) => {
+          await expect(p.getByTestId('session')).toHaveText(/^Closed \(weekend\) · next session /);
+          await expect(p.getByTestId('simulated-clock')).toBeVisible();
+        },
+        Approvals: async (p) => {
+          await expect(p.getByTestId('session-banner')).toBeVisible();
+          // one staged: the working orders panel shows it (its status, its release, its Cancel)
+          await row(p, desk.created[0]).getByRole('button', { name: 'Stage', exact: true }).click();
+          await expect(p.getByTestId('working-count')).toHaveText('0 working · 1 staged');
+          await expect(p.locator('.toast')).toHaveCount(0, { timeout: 15_000 });
+        },
+        Reports: async (p) => void (await expect(p.getByTestId('report-day')).toContainText('lines')),
+        Positions: async (p) => void (await expect(p.getByRole('region', { name: 'Positions grid' }).getByRole('row').filter({ hasText: 'AAPL' })).toBeVisible()),
+        Activity: async (p) => void (await expect(p.getByRole('region', { name: 'Intent history' }).getByText('STAGED').first()).toBeVisible()),
+      },
+      'outside the session',
+      'closed-',
+    );
+  });
+});
+
+test.describe('an empty book', () => {
+  let desk: Desk;
+  test.beforeAll(async () => {
+    desk = await openEmptyDesk();
+  });
+  test.afterAll(async () => {
+    await desk?.close();
+  });
+
+  test('axe: the five screens of an empty book (nothing pending, the empty states), no serious or critical violation', async ({ page }) => {
     const empty = async (p: Page) => void (await expect(p.getByTestId('empty-book')).toBeVisible());
     await auditScreens(
       page,
@@ -70,7 +119,5 @@ test('axe: the five screens of an empty book (nothing pending, the empty states)
       'empty-book-',
     );
     await expect(page.getByTestId('demo-badge')).toHaveCount(0);
-  } finally {
-    await desk.close();
-  }
+  });
 });

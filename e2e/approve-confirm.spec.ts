@@ -1,14 +1,35 @@
 // Approving several intents at once asks first (Debian's Chromium against `bandctl serve`): a dialog shows how many,
 // their gross notional and where the band lands (the what-if for exactly those ids); Esc cancels with nothing approved,
-// confirming approves exactly those, and one intent stays one click. Also: a screen that throws while rendering shows
-// what broke in its own place while the header, the navigation and the other screens keep working.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+// confirming approves exactly those, and one intent stays one click. Both at three instants: in a session (an
+// approval sends the order), after the close and on a Saturday (the intents are for the next session: the buttons
+// and the dialog say Stage, and an approval stages the order until that session's open, "releases Wed 09:30").
+// Also, in a session: a screen that throws while rendering shows what broke in its own place while the header, the
+// navigation and the other screens keep working.
+import type { APIRequestContext } from '@playwright/test';
 import type { AppStatus, BandPreview, CycleLogRow, IntentView } from '../src/shared/types';
-import { bandctl, openDesk, type Desk } from './desk';
+import { AT, bandctl, openDesk, type Desk } from './desk';
+import { expect, test, type Page } from './fixtures';
 import { nav, row, shot } from './flow';
 
 /** What an approved intent can be by the time the CLI looks: the paper broker may already be working or have filled it. */
 const APPROVED = ['APPROVED', 'WORKING', 'FILLED'];
+
+/**
+ * The instants, and what an approval does at each (from the shipped 09:30–16:00 session and the exchange's calendar):
+ * during Tuesday's session it sends the order; after its close, the intents are Wednesday's and are staged; on a
+ * Saturday, Monday's.
+ */
+const INSTANTS = [
+  { name: 'open', at: AT.OPEN, verb: 'Approve', next: null },
+  { name: 'closed', at: AT.CLOSED, verb: 'Stage', next: { date: '2026-12-09', releases: 'Wed 09:30' } },
+  { name: 'saturday', at: AT.SATURDAY, verb: 'Stage', next: { date: '2026-12-14', releases: 'Mon 09:30' } },
+] as const;
+
+/** An approved intent's status as the CLI reads it, at this instant: at the broker in a session, else staged. */
+function expectApproved(status: string, staged: boolean, what: string): void {
+  if (staged) expect(status, what).toBe('STAGED');
+  else expect(APPROVED, what).toContain(status);
+}
 
 // The console's formats, written out independently: dollars to the cent, percentages to one decimal.
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -51,106 +72,130 @@ async function pendingCount(page: Page): Promise<number> {
   return Number(text.replace(/[^0-9]/g, ''));
 }
 
-test.describe('the desk', () => {
+for (const { name, at, verb, next } of INSTANTS) {
+  test.describe(`several at once, ${name} (${at})`, () => {
+    let desk: Desk;
+    test.beforeAll(async () => {
+      desk = await openDesk({ at });
+    });
+    test.afterAll(async () => {
+      await desk?.close();
+    });
+
+    test(`${name}: A asks to confirm with the count, gross notional and band after; Esc cancels; Enter ${verb.toLowerCase()}s exactly those`, async ({ page, request }) => {
+      const errors = pageErrors(page);
+      const [a, b, keep] = desk.created;
+      expect(keep, 'the engine created at least three intents').toBeTruthy();
+      const pair = [a, b];
+      const cli = intentsByCli(desk);
+      // qty × limit, or × the tick for a market order
+      const notional = pair.reduce((sum, i) => sum + i.qty * (i.limit_price ?? cli.get(i.id)!.tick!), 0);
+      const sells = pair.filter((i) => i.side === 'SELL').length;
+
+      await page.goto(desk.url);
+      await nav(page, 'Approvals');
+      for (const i of desk.created) await expect(row(page, i)).toBeVisible();
+      const pendingBefore = pendingIds(desk);
+      await expect.poll(() => pendingCount(page)).toBe(pendingBefore.length);
+
+      // The host holds the what-if back until the dialog has shown that it is computing it.
+      let release = () => {};
+      const held = new Promise<void>((done) => (release = done));
+      await page.route('**/api/intents:preview', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await row(page, a).getByRole('gridcell').first().click();
+      await row(page, b).getByRole('checkbox').click();
+      await expect(page.getByText(/^2 selected/)).toBeVisible();
+      await page.keyboard.press('a');
+
+      const dialog = page.getByRole('dialog', { name: `${verb} 2 intents` });
+      await expect(dialog).toBeVisible();
+      await expect(dialog).toHaveAttribute('aria-modal', 'true');
+      // what approving does now: an order at once, or staged until the next session's open
+      await expect(dialog).toHaveAccessibleDescription(next ? new RegExp(`staged when approved: it becomes an order at the open, ${next.releases.slice(0, 3)} ${next.date.slice(5, 7)}/${next.date.slice(8)} 09:30`) : 'Each intent becomes an order when approved.');
+      const confirm = dialog.getByRole('button', { name: `${verb} 2 intents`, exact: true });
+      await expect(confirm).toBeFocused();
+      await expect(dialog.getByTestId('approve-count')).toHaveText(`2 · ${2 - sells} buy · ${sells} sell`);
+      await expect(dialog.getByTestId('approve-notional')).toHaveText(usd.format(notional));
+
+      // The band after: what intents:preview says for exactly these two ids, beside where the band is now.
+      const [preview, status] = await Promise.all([
+        api<BandPreview>(request, desk, 'intents:preview', { ids: pair.map((i) => i.id) }),
+        api<AppStatus>(request, desk, 'app:status'),
+      ]);
+      const whatIf = dialog.getByRole('table', { name: 'Band after these intents fill' });
+      await expect(whatIf.getByRole('cell', { name: 'computing…' })).toHaveCount(3);
+      release();
+      await page.unrouteAll({ behavior: 'wait' });
+      for (const [label, now, after] of [
+        ['LT long %', status.long_pct, preview.long_pct],
+        ['LT short %', status.short_pct, preview.short_pct],
+        ['Gross % of equity', status.gross_pct, preview.gross_pct],
+      ] as const) {
+        const cells = whatIf.getByRole('row', { name: new RegExp(`^${label}`) }).getByRole('cell');
+        await expect(cells.nth(1), `${label} now`).toHaveText(pct(now));
+        await expect(cells.nth(2), `${label} after`).toHaveText(pct(after));
+        await expect(cells.nth(3), `${label} change`).toHaveText(pt(now, after));
+      }
+      expect(preview.long_pct!, 'selling LT longs lowers LT long %').toBeLessThan(status.long_pct!);
+
+      // The global keys do nothing underneath the dialog: no screen switch, no second dialog.
+      await page.keyboard.press('3');
+      await page.keyboard.press('r');
+      await expect(page).toHaveURL(/#\/approvals$/);
+      await expect(page.getByRole('dialog')).toHaveCount(1);
+      await expect(confirm).toBeFocused();
+      await shot(page, `approve-confirm-${name}`);
+
+      // Esc cancels: nothing approved, the selection kept.
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      await expect(page.getByText(/^2 selected/)).toBeVisible();
+      expect(pendingIds(desk)).toEqual(pendingBefore);
+      expect(await pendingCount(page)).toBe(pendingBefore.length);
+
+      // The button asks the same; Cancel closes it with nothing approved.
+      await page.getByRole('button', { name: `${verb} selected`, exact: true }).click();
+      await expect(dialog).toBeVisible();
+      await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      expect(pendingIds(desk)).toEqual(pendingBefore);
+
+      // A, then Enter: exactly these two are approved, everything else stays pending.
+      await page.keyboard.press('a');
+      await expect(confirm).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      for (const i of pair) await expect(row(page, i)).toHaveCount(0);
+      await expect(row(page, keep)).toBeVisible();
+      await expect.poll(() => pendingCount(page)).toBe(pendingBefore.length - 2);
+      const after = intentsByCli(desk);
+      for (const i of pair) expectApproved(after.get(i.id)!.status, next !== null, `${i.id} (${i.symbol})`);
+      expect(pendingIds(desk)).toEqual(pendingBefore.filter((id) => id !== a.id && id !== b.id));
+      // the working orders panel lists them: at the broker, or staged until the next session's open
+      const working = page.getByRole('region', { name: 'Working orders' });
+      for (const i of pair) {
+        const status = working.getByRole('row').filter({ hasText: i.id }).locator('[col-id="status"]');
+        if (next) await expect(status).toHaveText(`STAGED releases ${next.releases}`);
+        else await expect(status).toHaveText(/^(APPROVED|WORKING)$/);
+      }
+      await expect(working.getByTestId('working-count')).toHaveText(next ? '0 working · 2 staged' : '2 working');
+      if (next) for (const i of pair) expect(after.get(i.id)!.trading_date).toBe(next.date);
+      await shot(page, `approve-confirm-${name}-after`);
+      expect(errors, errors.join('\n')).toEqual([]);
+    });
+  });
+}
+
+test.describe('a screen that fails', () => {
   let desk: Desk;
   test.beforeAll(async () => {
     desk = await openDesk();
   });
   test.afterAll(async () => {
     await desk?.close();
-  });
-
-  test('several intents: A asks to confirm with the count, gross notional and band after; Esc cancels; Enter approves exactly those', async ({ page, request }) => {
-    const errors = pageErrors(page);
-    const [a, b, keep] = desk.created;
-    expect(keep, 'the engine created at least three intents').toBeTruthy();
-    const pair = [a, b];
-    const cli = intentsByCli(desk);
-    // qty × limit, or × the tick for a market order
-    const notional = pair.reduce((sum, i) => sum + i.qty * (i.limit_price ?? cli.get(i.id)!.tick!), 0);
-    const sells = pair.filter((i) => i.side === 'SELL').length;
-
-    await page.goto(desk.url);
-    await nav(page, 'Approvals');
-    for (const i of desk.created) await expect(row(page, i)).toBeVisible();
-    const pendingBefore = pendingIds(desk);
-    await expect.poll(() => pendingCount(page)).toBe(pendingBefore.length);
-
-    // The host holds the what-if back until the dialog has shown that it is computing it.
-    let release = () => {};
-    const held = new Promise<void>((done) => (release = done));
-    await page.route('**/api/intents:preview', async (route) => {
-      await held;
-      await route.continue();
-    });
-    await row(page, a).getByRole('gridcell').first().click();
-    await row(page, b).getByRole('checkbox').click();
-    await expect(page.getByText(/^2 selected/)).toBeVisible();
-    await page.keyboard.press('a');
-
-    const dialog = page.getByRole('dialog', { name: 'Approve 2 intents' });
-    await expect(dialog).toBeVisible();
-    await expect(dialog).toHaveAttribute('aria-modal', 'true');
-    const confirm = dialog.getByRole('button', { name: 'Approve 2 intents', exact: true });
-    await expect(confirm).toBeFocused();
-    await expect(dialog.getByTestId('approve-count')).toHaveText(`2 · ${2 - sells} buy · ${sells} sell`);
-    await expect(dialog.getByTestId('approve-notional')).toHaveText(usd.format(notional));
-
-    // The band after: what intents:preview says for exactly these two ids, beside where the band is now.
-    const [preview, status] = await Promise.all([
-      api<BandPreview>(request, desk, 'intents:preview', { ids: pair.map((i) => i.id) }),
-      api<AppStatus>(request, desk, 'app:status'),
-    ]);
-    const whatIf = dialog.getByRole('table', { name: 'Band after these intents fill' });
-    await expect(whatIf.getByRole('cell', { name: 'computing…' })).toHaveCount(3);
-    release();
-    await page.unrouteAll({ behavior: 'wait' });
-    for (const [label, now, after] of [
-      ['LT long %', status.long_pct, preview.long_pct],
-      ['LT short %', status.short_pct, preview.short_pct],
-      ['Gross % of equity', status.gross_pct, preview.gross_pct],
-    ] as const) {
-      const cells = whatIf.getByRole('row', { name: new RegExp(`^${label}`) }).getByRole('cell');
-      await expect(cells.nth(1), `${label} now`).toHaveText(pct(now));
-      await expect(cells.nth(2), `${label} after`).toHaveText(pct(after));
-      await expect(cells.nth(3), `${label} change`).toHaveText(pt(now, after));
-    }
-    expect(preview.long_pct!, 'selling LT longs lowers LT long %').toBeLessThan(status.long_pct!);
-
-    // The global keys do nothing underneath the dialog: no screen switch, no second dialog.
-    await page.keyboard.press('3');
-    await page.keyboard.press('r');
-    await expect(page).toHaveURL(/#\/approvals$/);
-    await expect(page.getByRole('dialog')).toHaveCount(1);
-    await expect(confirm).toBeFocused();
-    await shot(page, 'approve-confirm');
-
-    // Esc cancels: nothing approved, the selection kept.
-    await page.keyboard.press('Escape');
-    await expect(page.getByRole('dialog')).toHaveCount(0);
-    await expect(page.getByText(/^2 selected/)).toBeVisible();
-    expect(pendingIds(desk)).toEqual(pendingBefore);
-    expect(await pendingCount(page)).toBe(pendingBefore.length);
-
-    // The button asks the same; Cancel closes it with nothing approved.
-    await page.getByRole('button', { name: 'Approve selected', exact: true }).click();
-    await expect(dialog).toBeVisible();
-    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await expect(page.getByRole('dialog')).toHaveCount(0);
-    expect(pendingIds(desk)).toEqual(pendingBefore);
-
-    // A, then Enter: exactly these two are approved, everything else stays pending.
-    await page.keyboard.press('a');
-    await expect(confirm).toBeFocused();
-    await page.keyboard.press('Enter');
-    await expect(page.getByRole('dialog')).toHaveCount(0);
-    for (const i of pair) await expect(row(page, i)).toHaveCount(0);
-    await expect(row(page, keep)).toBeVisible();
-    await expect.poll(() => pendingCount(page)).toBe(pendingBefore.length - 2);
-    const after = intentsByCli(desk);
-    for (const i of pair) expect(APPROVED, `${i.id} (${i.symbol})`).toContain(after.get(i.id)!.status);
-    expect(pendingIds(desk)).toEqual(pendingBefore.filter((id) => id !== a.id && id !== b.id));
-    expect(errors, errors.join('\n')).toEqual([]);
   });
 
   test('a screen that throws while rendering shows what broke in its place; the rest of the console keeps working', async ({ page }) => {
@@ -195,34 +240,41 @@ test.describe('the desk', () => {
   });
 });
 
-test('one intent is approved in one click, with no dialog: its row, A, or Approve selected', async ({ page }) => {
-  const desk = await openDesk();
-  try {
-    const errors = pageErrors(page);
-    const [x, y, z] = desk.created;
-    expect(z, 'the engine created at least three intents').toBeTruthy();
-    await page.goto(desk.url);
-    await nav(page, 'Approvals');
-    for (const i of desk.created) await expect(row(page, i)).toBeVisible();
+for (const { name, at, verb, next } of INSTANTS) {
+  test.describe(`one at once, ${name} (${at})`, () => {
+    let desk: Desk;
+    test.beforeAll(async () => {
+      desk = await openDesk({ at });
+    });
+    test.afterAll(async () => {
+      await desk?.close();
+    });
 
-    await row(page, x).getByRole('button', { name: 'Approve', exact: true }).click();
-    await expect(row(page, x)).toHaveCount(0);
+    test(`${name}: one intent is ${verb === 'Approve' ? 'approved' : 'staged'} in one click, with no dialog: its row, A, or ${verb} selected`, async ({ page }) => {
+      const errors = pageErrors(page);
+      const [x, y, z] = desk.created;
+      expect(z, 'the engine created at least three intents').toBeTruthy();
+      await page.goto(desk.url);
+      await nav(page, 'Approvals');
+      for (const i of desk.created) await expect(row(page, i)).toBeVisible();
 
-    await row(page, y).getByRole('gridcell').first().click();
-    await expect(page.getByText(/^1 selected/)).toBeVisible();
-    await page.keyboard.press('a');
-    await expect(row(page, y)).toHaveCount(0);
+      await row(page, x).getByRole('button', { name: verb, exact: true }).click();
+      await expect(row(page, x)).toHaveCount(0);
 
-    await row(page, z).getByRole('gridcell').first().click();
-    await expect(page.getByText(/^1 selected/)).toBeVisible();
-    await page.getByRole('button', { name: 'Approve selected', exact: true }).click();
-    await expect(row(page, z)).toHaveCount(0);
+      await row(page, y).getByRole('gridcell').first().click();
+      await expect(page.getByText(/^1 selected/)).toBeVisible();
+      await page.keyboard.press('a');
+      await expect(row(page, y)).toHaveCount(0);
 
-    await expect(page.getByRole('dialog')).toHaveCount(0);
-    const cli = intentsByCli(desk);
-    for (const i of [x, y, z]) expect(APPROVED, `${i.id} (${i.symbol})`).toContain(cli.get(i.id)!.status);
-    expect(errors, errors.join('\n')).toEqual([]);
-  } finally {
-    await desk.close();
-  }
-});
+      await row(page, z).getByRole('gridcell').first().click();
+      await expect(page.getByText(/^1 selected/)).toBeVisible();
+      await page.getByRole('button', { name: `${verb} selected`, exact: true }).click();
+      await expect(row(page, z)).toHaveCount(0);
+
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      const cli = intentsByCli(desk);
+      for (const i of [x, y, z]) expectApproved(cli.get(i.id)!.status, next !== null, `${i.id} (${i.symbol})`);
+      expect(errors, errors.join('\n')).toEqual([]);
+    });
+  });
+}

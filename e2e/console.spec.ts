@@ -1,7 +1,9 @@
-// The console in Debian's Chromium against `bandctl serve` (the browser host).
+// The console in Debian's Chromium against `bandctl serve` (the browser host), at the desk's pinned instant (a
+// Tuesday session, e2e/desk.ts AT.OPEN).
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
-import { openDesk, type Desk } from './desk';
+import { DateTime } from 'luxon';
+import { deskNow, openDesk, type Desk } from './desk';
+import { expect, test } from './fixtures';
 import { traderFlow } from './flow';
 
 let desk: Desk;
@@ -18,6 +20,27 @@ test('serve refuses requests without the token', async ({ request }) => {
   expect((await request.get(base)).status()).toBe(401);
   expect((await request.post(`${base}api/app:status`, { data: {} })).status()).toBe(401);
   expect((await request.post(`${base}api/app:status`, { data: {}, headers: { 'x-band-token': new URL(desk.url).searchParams.get('token')! } })).status()).toBe(200);
+});
+
+test("the header shows the process's time and session, whatever the browser's clock says", async ({ page }) => {
+  // The browser's clock half a year away, at night, on another date: the console shows the desk's time (BAND_NOW).
+  await page.clock.setSystemTime('2027-06-15T03:07:00Z');
+  await page.goto(desk.url);
+  // eslint-disable-next-line no-restricted-syntax -- the page's own clock (page.clock, pinned), read to show that it differs from the console's
+  expect(await page.evaluate(() => new Date().toISOString().slice(0, 10)), "the browser's own date").toBe('2027-06-15');
+  await expect(page.getByTestId('session')).toHaveText('Open · closes 16:00');
+  const ny = DateTime.fromMillis(deskNow(), { zone: 'America/New_York' });
+  await expect(page.getByTestId('clock-date')).toHaveText(`${ny.setLocale('en-US').toFormat('ccc')} ${ny.toISODate()}`);
+  await expect(page.getByTestId('clock')).toHaveText(/^\d\d:\d\d:\d\d EST$/);
+  const shown = async () => {
+    const [date, time] = [(await page.getByTestId('clock-date').textContent())!.slice(4), (await page.getByTestId('clock').textContent())!.slice(0, 8)];
+    return DateTime.fromISO(`${date}T${time}`, { zone: 'America/New_York' }).toMillis();
+  };
+  await expect.poll(async () => Math.abs((await shown()) - deskNow()), { message: "the desk's time, to the second" }).toBeLessThan(3000);
+  // and it runs: the clock advances with the process's time
+  const first = await shown();
+  await expect.poll(shown, { timeout: 5000 }).toBeGreaterThan(first);
+  await expect(page.getByTestId('simulated-clock')).toBeVisible();
 });
 
 test('trader flow: queue → approve / reject → audit → fill → EOD report → exports', async ({ page }) => {

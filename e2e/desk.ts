@@ -1,13 +1,20 @@
 // The trader's desk for the end-to-end tests, built through the real CLI as a subprocess, the way a first run goes:
-// `bandctl init --demo` (the demo book with its short history up to today), then `bandctl serve` on a free port,
-// whose own first engine cycle finds the band out for three trading days (CORRECTING) and proposes the intents.
+// `bandctl init --demo` (the demo book with its short history through the last completed session), then `bandctl
+// serve` on a free port, whose own first engine cycle finds the band out for three trading days (CORRECTING) and
+// proposes the intents: for the session open now, or (after the close, before the open, on a weekend or a holiday)
+// for the next one.
+//
+// Time is an input (docs/spec.md §2): no e2e reads the wall clock. A desk is opened at a pinned instant (BAND_NOW);
+// this process anchors it (the process clock, src/main/services/clock) and every bandctl it starts inherits that
+// anchor through the environment, so they all agree on one flowing time. The page's clock is set to the same time
+// (fixtures.ts: Playwright's page.clock).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DateTime } from 'luxon';
-import { accountCalendar, isTradingDay, nextTradingDay } from '../src/shared/calendar';
+import { clockInfo, initClock, now as clockNow, reloadClock } from '../src/main/services/clock';
 import type { IntentView } from '../src/shared/types';
 
 export const REPO = resolve(__dirname, '..');
@@ -25,33 +32,53 @@ export interface EvalIntent {
   limit_price: number | null;
 }
 
-/** Runs bandctl and returns stdout as bytes; throws with stderr on a non-zero exit. */
+/** Runs bandctl on the pinned time (it inherits BAND_NOW and its anchor) and returns stdout as bytes; throws with stderr on a non-zero exit. */
 export function bandctl(args: string[]): Buffer {
   const r = spawnSync(process.execPath, [BANDCTL, ...args], { cwd: REPO, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`bandctl ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
-export function todayNy(): string {
-  return DateTime.now().setZone(TZ).toISODate()!;
+/**
+ * The instants the specs run at (New York, EST in December). OPEN: a Tuesday session; CLOSED: the same day after
+ * its 16:00 close; SATURDAY: a weekend (no session until Monday).
+ */
+export const AT = {
+  OPEN: '2026-12-08T10:30:00-05:00',
+  CLOSED: '2026-12-08T17:30:00-05:00',
+  SATURDAY: '2026-12-12T11:00:00-05:00',
+} as const;
+
+/**
+ * Pins the time of this process and of every bandctl it starts from now on: BAND_NOW=<at> in the environment and a
+ * fresh anchor (BAND_CLOCK_ANCHOR) so that the children continue this process's time instead of each starting over
+ * at `at`. Time flows on from there.
+ */
+export function pinClock(at: string): void {
+  process.env.BAND_NOW = at;
+  reloadClock();
+  initClock();
 }
 
-/** The desk's calendar: New York, so the NYSE's holidays (the desk config adds none). */
-const NY = accountCalendar(TZ, { holidays: [] });
+/** The desk's time now (epoch ms): the pinned instant plus what has elapsed since. Never the wall clock. */
+export function deskNow(): number {
+  if (clockInfo().source !== 'BAND_NOW') throw new Error('e2e/desk: no instant is pinned yet (openDesk pins one): the specs never read the wall clock');
+  return clockNow();
+}
 
-/** Is today (New York) a trading day of the desk? */
-function tradingToday(): boolean {
-  return isTradingDay(todayNy(), NY);
+/** The desk's trading date now (New York). */
+export function deskDate(): string {
+  return DateTime.fromMillis(deskNow(), { zone: TZ }).toISODate()!;
 }
 
 export interface Desk {
   dir: string;
   db: string;
   config: string;
-  /** The intents the desk started with: the console's first cycle's (or, on a non-trading day, bandctl evaluate's). */
+  /** The instant the desk was opened at (BAND_NOW). */
+  at: string;
+  /** The intents the desk started with: the console's first cycle's, oldest first. */
   created: EvalIntent[];
-  /** How they were made: 'first-cycle' on a trading day, 'evaluate' on a weekend or a holiday. */
-  origin: 'first-cycle' | 'evaluate';
   /** The browser host's URL (empty when the desk is opened for Electron). */
   url: string;
   serve: ChildProcess | null;
@@ -59,57 +86,31 @@ export interface Desk {
   close(): Promise<void>;
 }
 
-/**
- * The shipped risk_rules.yaml with one change: `account.market_close: "23:59"`. Approved orders are DAY orders that
- * end at the close, and approvals after the close are refused; the console's engine (`bandctl serve`, Electron) runs
- * on the real clock, so with the shipped 16:00 every spec that approves would fail when run after 16:00 New York
- * time (CI may), and an order approved "at 10:00" through `--as-of` would read as ended the moment the console looks.
- * A close at 23:59 keeps the specs independent of the time of day (all but the last minute of it); the day-order
- * rules themselves are tested at fixed times in tests/. The intents are created on today's trading date (the
- * console's first cycle; see openDesk), so the close that matters is today's.
- */
+/** The shipped risk_rules.yaml, unchanged: the desk's instant is pinned, so its real 09:30–16:00 session applies. */
 function deskConfig(): string {
-  const shipped = readFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), 'utf8');
-  const re = /^(\s*market_close:\s*)"\d{2}:\d{2}"/m;
-  if (!re.test(shipped)) throw new Error('resources/config/risk_rules.yaml has no account.market_close line to move to 23:59');
-  return shipped.replace(re, '$1"23:59"');
+  return readFileSync(join(REPO, 'resources', 'config', 'risk_rules.yaml'), 'utf8');
 }
 
-let saidNotTrading = false;
-
 /**
- * Builds the desk as a first run: `init --demo` (with its history), then `bandctl serve`, and waits until the
- * console's own first cycle has proposed the intents (nothing is evaluated by hand). With `serve: false` the host is
- * stopped once they exist (Electron, or a host restarted on another config, opens the same desk).
- *
- * On a weekend or an NYSE holiday (New York) the first cycle is CORRECTING but proposes nothing ("<date> is not a
- * trading day: no intents"), so the specs, which need intents to approve, fall back to the old way: one
- * `bandctl evaluate --as-of <next trading day>T10:00` before serving. Those intents belong to the next trading day,
- * so they cannot expire during the run; the test output says when this happened.
+ * Builds the desk as a first run at the instant `at` (default AT.OPEN): `init --demo` (with its history), then
+ * `bandctl serve` on the shipped risk_rules.yaml, and waits until the console's own first cycle has proposed the
+ * intents (nothing is evaluated by hand): at any instant it is CORRECTING and proposes, for the session open now or
+ * for the next one. With `serve: false` the host is stopped once they exist (Electron, or a host restarted on
+ * another config, opens the same desk).
  */
-export async function openDesk(opts: { serve?: boolean } = {}): Promise<Desk> {
+export async function openDesk(opts: { serve?: boolean; at?: string } = {}): Promise<Desk> {
+  const at = opts.at ?? AT.OPEN;
+  pinClock(at);
   const dir = mkdtempSync(join(tmpdir(), 'band-e2e-'));
   // the file names the desktop app uses in its data folder, so Electron can open this desk as it is
   const db = join(dir, 'band.db');
   const config = join(dir, 'risk_rules.yaml');
   writeFileSync(config, deskConfig());
   bandctl(['init', '--db', db, '--config', config, '--demo']);
-  let created: EvalIntent[] = [];
-  const origin = tradingToday() ? 'first-cycle' : 'evaluate';
-  if (origin === 'evaluate') {
-    const next = nextTradingDay(todayNy(), NY);
-    if (!saidNotTrading) {
-      saidNotTrading = true;
-      console.log(`e2e/desk: ${todayNy()} is not a trading day in New York: the console's first cycle proposes nothing today, so the desks' intents come from bandctl evaluate --as-of ${next}T10:00`);
-    }
-    const asOf = DateTime.fromISO(`${next}T10:00:00`, { zone: TZ }).toISO()!;
-    const r = JSON.parse(bandctl(['evaluate', '--db', db, '--config', config, '--as-of', asOf, '--json']).toString()) as { status: string; intents: EvalIntent[] };
-    if (r.status !== 'CORRECTING' || !r.intents.length) throw new Error(`expected CORRECTING with intents as of ${asOf}, got ${r.status} with ${r.intents.length}`);
-    created = r.intents;
-  }
   const served = await startServe(db, config);
+  let created: EvalIntent[];
   try {
-    if (origin === 'first-cycle') created = await firstCycleIntents(served.url);
+    created = await firstCycleIntents(served.url);
   } catch (e) {
     await stop(served.child);
     throw e;
@@ -120,8 +121,8 @@ export async function openDesk(opts: { serve?: boolean } = {}): Promise<Desk> {
     dir,
     db,
     config,
+    at,
     created,
-    origin,
     url: live?.url ?? '',
     serve: live?.child ?? null,
     serveErr: served.err,
@@ -132,8 +133,10 @@ export async function openDesk(opts: { serve?: boolean } = {}): Promise<Desk> {
   };
 }
 
-/** An empty book (`init`, no demo): no positions, nothing to propose. */
-export async function openEmptyDesk(): Promise<Desk> {
+/** An empty book (`init`, no demo) at the instant `at` (default AT.OPEN): no positions, nothing to propose. */
+export async function openEmptyDesk(opts: { at?: string } = {}): Promise<Desk> {
+  const at = opts.at ?? AT.OPEN;
+  pinClock(at);
   const dir = mkdtempSync(join(tmpdir(), 'band-e2e-'));
   const db = join(dir, 'band.db');
   const config = join(dir, 'risk_rules.yaml');
@@ -144,8 +147,8 @@ export async function openEmptyDesk(): Promise<Desk> {
     dir,
     db,
     config,
+    at,
     created: [],
-    origin: 'first-cycle',
     url: served.url,
     serve: served.child,
     serveErr: served.err,
@@ -171,7 +174,7 @@ async function hostApi<T>(url: string, channel: string, input: unknown = {}): Pr
 
 /** Waits for the console's first engine cycle to have proposed intents; returns them oldest first. */
 async function firstCycleIntents(url: string, timeoutMs = 30_000): Promise<EvalIntent[]> {
-  const until = Date.now() + timeoutMs;
+  const until = performance.now() + timeoutMs;
   for (;;) {
     const pending = await hostApi<IntentView[]>(url, 'intents:list', { status: 'PENDING' });
     if (pending.length) {
@@ -179,7 +182,7 @@ async function firstCycleIntents(url: string, timeoutMs = 30_000): Promise<EvalI
         .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
         .map(({ id, symbol, classification, side, qty, limit_price }) => ({ id, symbol, classification, side, qty, limit_price }));
     }
-    if (Date.now() > until) {
+    if (performance.now() > until) {
       const cycles = await hostApi<{ message: string }[]>(url, 'engine:cycles', { limit: 5 });
       throw new Error(`the console's first cycle proposed no intents in ${timeoutMs / 1000} s; its log: ${cycles.map((c) => c.message).join(' | ')}`);
     }
@@ -187,7 +190,12 @@ async function firstCycleIntents(url: string, timeoutMs = 30_000): Promise<EvalI
   }
 }
 
+/**
+ * `bandctl serve` on a free port, on the desk's pinned time (the environment: BAND_NOW and its anchor; pinClock
+ * first to restart a host at another instant).
+ */
 export async function startServe(db: string, config: string, opts: { token?: string } = {}): Promise<{ url: string; child: ChildProcess; err: string[]; firstLine: string }> {
+  if (clockInfo().source !== 'BAND_NOW') throw new Error('e2e/desk: pin an instant (pinClock) before starting a host');
   // a fixed token (a restart keeps the page's URL good) goes in through the environment, as a user should pass it
   const env = { ...process.env };
   if (opts.token) env.BAND_TOKEN = opts.token;
@@ -249,9 +257,9 @@ export function electronBinary(): { path: string | null; reason: string } {
   return { path: exe, reason: '' };
 }
 
-/** Fills from outside the console (another execution venue) for today, and two events the ledger must quarantine. */
+/** Fills from outside the console (another execution venue) at the desk's time, and two events the ledger must quarantine. */
 export function outsideFills(dir: string): string {
-  const ts = new Date().toISOString();
+  const ts = new Date(deskNow()).toISOString();
   const ev = (i: number, symbol: string, classification: string, side: string, qty: number, price: number, type = 'FILL') =>
     JSON.stringify({ event_id: `ext-${i}`, order_id: `ext-o-${i}`, ts, symbol, classification, side, event_type: type, fill_qty: qty, fill_price: price });
   const lines = [

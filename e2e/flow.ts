@@ -3,7 +3,7 @@
 // the EOD report → each export equals `bandctl report` for that date, byte for byte. Screenshots of every screen.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { bandctl, fillingTick, outsideFills, shotPath, todayNy, type Desk, type EvalIntent } from './desk';
+import { bandctl, deskDate, fillingTick, outsideFills, shotPath, type Desk, type EvalIntent } from './desk';
 
 export type Exporter = (page: Page, button: Locator, filename: string) => Promise<Buffer>;
 
@@ -18,9 +18,9 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: shotPath(name) });
 }
 
-/** The intent's line in the approval queue. */
+/** The intent's line in the approval queue (its button says Approve in the session, Stage outside it). */
 export function row(page: Page, intent: EvalIntent): Locator {
-  return page.getByRole('region', { name: 'Approvals' }).getByRole('row').filter({ hasText: intent.symbol }).filter({ has: page.getByRole('button', { name: 'Approve', exact: true }) });
+  return page.getByRole('region', { name: 'Approvals' }).getByRole('row').filter({ hasText: intent.symbol }).filter({ has: page.getByRole('button', { name: /^(Approve|Stage)$/ }) });
 }
 
 export async function traderFlow(page: Page, desk: Desk, exporter: Exporter, shots: string | null): Promise<void> {
@@ -86,7 +86,7 @@ export async function traderFlow(page: Page, desk: Desk, exporter: Exporter, sho
 
   // A tick that crosses the limit: the paper broker fills it (another process, as a price feed would).
   bandctl(['prices', '--db', desk.db, '--config', desk.config, fillingTick(desk.dir, approveMe)]);
-  const date = todayNy();
+  const date = deskDate();
   await expect
     .poll(() => JSON.parse(bandctl(['report', '--db', desk.db, '--date', date, '--format', 'json']).toString()).by_symbol[approveMe.symbol]?.classifications ?? [], { timeout: 20_000 })
     .toContain(approveMe.classification);

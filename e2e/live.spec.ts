@@ -6,10 +6,11 @@
 //  - when the push connection drops, the header says since when; what changed meanwhile (through the CLI, another
 //    process) appears when it comes back, without a reload, whether the host replays it or (restarted) asks for a
 //    full refetch with app:resync.
-import { expect, test, type Page } from '@playwright/test';
+// At the desk's pinned instant (a Tuesday session, e2e/desk.ts AT.OPEN): a cycle proposes whenever the suite runs.
 import { SCREEN_KEY_RANGE } from '../src/shared/screens';
 import type { IntentView } from '../src/shared/types';
-import { bandctl, openDesk, shotPath, startServe, stop, type Desk } from './desk';
+import { bandctl, deskNow, openDesk, shotPath, startServe, stop, type Desk } from './desk';
+import { expect, test, type Page } from './fixtures';
 import { nav } from './flow';
 import { startProxy } from './proxy';
 
@@ -163,6 +164,7 @@ test('keys by physical key on any layout (Ctrl/Cmd+A, R, 1–5, [ ]); dialogs ke
   // On macOS Cmd+A selects all (and Ctrl+A does not); the keys panel says ⌘+A.
   const mac = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   try {
+    await mac.clock.install({ time: deskNow() });
     const mp = await mac.newPage();
     await mp.addInitScript(() => {
       Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' });

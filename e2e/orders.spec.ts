@@ -4,12 +4,13 @@
 // "Cancel all working"; the reason dialog keeps the console's dialog rules. A position the truth ticks have never
 // priced is marked stale in the header and on the Positions screen. A console started on an invalid risk_rules.yaml
 // says that nothing is proposed or approved, and an approval tells why it was refused.
-// The desk's config closes the market at 23:59 (see deskConfig in e2e/desk.ts): the specs do not depend on the hour.
+// At the desk's pinned instant (a Tuesday session, e2e/desk.ts AT.OPEN) on the shipped config (its 16:00 close):
+// the specs do not depend on the hour they run at.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
 import type { IntentView } from '../src/shared/types';
 import { bandctl, openDesk, shotPath, startServe, stop, type Desk, type EvalIntent } from './desk';
+import { expect, test, type Locator, type Page } from './fixtures';
 import { nav, row, shot } from './flow';
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -17,7 +18,7 @@ const price = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximum
 
 /**
  * The intents with a status, read through the CLI (another process), not through the console; on the desk's config
- * (its 23:59 close) unless that file is broken on purpose, then on the config the book last ran on (the same).
+ * unless that file is broken on purpose, then on the config the book last ran on (the same).
  */
 function intentsByCli(desk: Desk, status: string, withConfig = true): IntentView[] {
   const config = withConfig ? ['--config', desk.config] : [];
@@ -59,7 +60,7 @@ test.describe('working orders', () => {
     const panel = workingPanel(page);
     await expect(panel.getByRole('heading', { name: 'Working orders' })).toBeVisible();
     await expect(panel.getByText('No working orders')).toBeVisible();
-    await expect(panel.getByTestId('day-orders')).toHaveText('Day orders: end at 23:59 America/New_York');
+    await expect(panel.getByTestId('day-orders')).toHaveText('Day orders: end at 16:00 America/New_York');
     const cancelAll = panel.getByRole('button', { name: 'Cancel all working', exact: true });
     await expect(cancelAll).toBeDisabled();
 
@@ -210,9 +211,16 @@ test.describe('working orders', () => {
   });
 });
 
-test('approval re-validates: a decrease larger than the position is clamped, one on a flat position is superseded; the toasts say so', async ({ page }) => {
-  const desk = await openDesk();
-  try {
+test.describe('approval re-validates', () => {
+  let desk: Desk;
+  test.beforeAll(async () => {
+    desk = await openDesk();
+  });
+  test.afterAll(async () => {
+    await desk?.close();
+  });
+
+  test('a decrease larger than the position is clamped, one on a flat position is superseded; the toasts say so', async ({ page }) => {
     const errors = pageErrors(page);
     const [clampMe, flatMe] = desk.created;
     for (const i of [clampMe, flatMe]) expect(i?.classification, 'the demo book is LT-long heavy: the intents sell LT longs').toBe('LT_LONG_DECREASE');
@@ -247,16 +255,23 @@ test('approval re-validates: a decrease larger than the position is clamped, one
     expect(box!.x + box!.width).toBeLessThanOrEqual(column!.x + column!.width + 1);
     expect(box!.height, 'wrapped on several lines').toBeGreaterThan(40);
     expect(errors, errors.join('\n')).toEqual([]);
-  } finally {
-    await desk.close();
-  }
+  });
 });
 
-test('a console started on an invalid risk_rules.yaml: nothing proposed or approved, and an approval says why', async ({ page }) => {
-  const desk = await openDesk({ serve: false });
-  writeFileSync(desk.config, 'buckets:\n  LT:\n    band_drift:\n      tolerance_dayz: 2\n');
-  const served = await startServe(desk.db, desk.config);
-  try {
+test.describe('an invalid risk_rules.yaml at the start', () => {
+  let desk: Desk;
+  let served: Awaited<ReturnType<typeof startServe>>;
+  test.beforeAll(async () => {
+    desk = await openDesk({ serve: false });
+    writeFileSync(desk.config, 'buckets:\n  LT:\n    band_drift:\n      tolerance_dayz: 2\n');
+    served = await startServe(desk.db, desk.config);
+  });
+  test.afterAll(async () => {
+    if (served) await stop(served.child);
+    await desk?.close();
+  });
+
+  test('a console started on it: nothing proposed or approved, and an approval says why', async ({ page }) => {
     const errors = pageErrors(page);
     await page.goto(served.url);
     const alert = page.getByRole('alert');
@@ -271,8 +286,5 @@ test('a console started on an invalid risk_rules.yaml: nothing proposed or appro
     expect(intentsByCli(desk, 'PENDING', false).map((i) => i.id)).toContain(x.id);
     await page.screenshot({ path: shotPath('config-none') });
     expect(errors, errors.join('\n')).toEqual([]);
-  } finally {
-    await stop(served.child);
-    await desk.close();
-  }
+  });
 });

@@ -5,8 +5,8 @@
 // Screenshot: artifacts/screenshots/policy-lab.png.
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
 import { openDesk, shotPath, type Desk } from './desk';
+import { expect, test, type Page } from './fixtures';
 
 let desk: Desk;
 
