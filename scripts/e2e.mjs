@@ -14,7 +14,7 @@ if (!existsSync(chromium)) {
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });
 
-const t0 = Date.now();
+const t0 = performance.now();
 const build = run(bin('electron-vite'), ['build']);
 if (build.status !== 0) {
   console.error('e2e: electron-vite build failed');
@@ -22,5 +22,5 @@ if (build.status !== 0) {
 }
 const args = ['test', ...process.argv.slice(2)];
 const r = run(bin('playwright'), args);
-console.error(`e2e: done in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in artifacts/screenshots/`);
+console.error(`e2e: done in ${((performance.now() - t0) / 1000).toFixed(1)} s; screenshots in artifacts/screenshots/`);
 process.exit(r.status ?? 1);
