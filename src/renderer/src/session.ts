@@ -13,7 +13,10 @@ function closedWord(s: SessionView): string {
   return s.phase === 'NO_SESSION' && s.closed_for ? `Closed (${s.closed_for})` : 'Closed';
 }
 
-/** The header's two parts: the phase (`Closed (weekend)`) and what comes next (`next session Mon 12/14 09:30`). */
+/**
+ * The header's two parts: the phase (`Closed (weekend)`) and what comes next (`next session Mon 12/14 09:30`); it
+ * reads `Open · closes 16:00`, `Pre-open · opens 09:30`, `Closed (weekend) · next session Mon 12/14 09:30`.
+ */
 export function sessionParts(s: SessionView): { phase: string; next: string } {
   switch (s.phase) {
     case 'OPEN':
@@ -23,12 +26,6 @@ export function sessionParts(s: SessionView): { phase: string; next: string } {
     default:
       return { phase: closedWord(s), next: `next session ${fmtDay(s.date)} ${s.open}` };
   }
-}
-
-/** The header's line: `Open · closes 16:00`, `Pre-open · opens 09:30`, `Closed (weekend) · next session Mon 12/14 09:30`. */
-export function sessionLine(s: SessionView): string {
-  const { phase, next } = sessionParts(s);
-  return `${phase} · ${next}`;
 }
 
 /** The same, spoken (the header element's accessible name), with the zone. */

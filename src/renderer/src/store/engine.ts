@@ -186,7 +186,7 @@ export const engineActions = {
  * The date the Reports screen opens on: the session of today once it has opened (OPEN, and CLOSED after its close),
  * else the last session (PRE_OPEN, a weekend or a holiday), where the latest fills are.
  */
-export function defaultReportDate(status: AppStatus): string {
+function defaultReportDate(status: AppStatus): string {
   // after the close the last session is today's own
   return status.session.phase === 'OPEN' ? status.session.date : status.session.last_date;
 }
