@@ -62,3 +62,33 @@ test('trader flow: queue → approve / reject → audit → fill → EOD report 
   );
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+// A frozen clock (BAND_NOW=<instant>@frozen) before the open: the console's time stands still at that instant, the
+// header says so, the session is Tuesday's pre-open (approving stages for 09:30 today), and Reports opens on the last
+// session (Monday's), where the latest fills are.
+test.describe('a frozen clock before the open', () => {
+  let frozen: Desk;
+  test.beforeAll(async () => {
+    frozen = await openDesk({ at: '2026-12-08T08:00:00-05:00@frozen' });
+  });
+  test.afterAll(async () => {
+    await frozen?.close();
+  });
+
+  test('pre-open and frozen: the header says so, the clock stands still, approving stages for today, Reports opens on the last session', async ({ page }) => {
+    await page.goto(frozen.url);
+    await expect(page.getByTestId('session')).toHaveText('Pre-open · opens 09:30');
+    await expect(page.getByTestId('simulated-clock')).toHaveText('simulated clock · frozen');
+    await expect(page.getByTestId('simulated-clock')).toHaveAttribute('title', /@frozen/);
+    await expect(page.getByTestId('clock-date')).toHaveText('Tue 2026-12-08');
+    await expect(page.getByTestId('clock')).toHaveText('08:00:00 EST');
+    // the browser's clock runs on; the console's does not
+    await page.clock.runFor(3000);
+    await expect(page.getByTestId('clock')).toHaveText('08:00:00 EST');
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Approvals', exact: true }).click();
+    await expect(page.getByTestId('session-banner')).toContainText("Pre-open · these intents are for today's session, Tue 12/08; approving stages them");
+    await expect(page.getByRole('button', { name: 'Stage', exact: true }).first()).toBeVisible();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Reports', exact: true }).click();
+    await expect(page.getByLabel('Report date')).toHaveValue('2026-12-07');
+  });
+});
