@@ -14,13 +14,12 @@ import { actions, isEmptyBook, notionalOf, useConsole } from '../store';
 
 function RowActions(p: CustomCellRendererProps<IntentView>) {
   const id = p.data?.id;
-  // outside the session an approval stages the order until the open: the button says so
-  const status = useConsole((s) => s.status);
+  // outside the session an approval stages the order until the open: the button says so (a row re-renders when the
+  // session changes, not on every status)
+  const ahead = useConsole((s) => (sessionOpen(s.status) ? null : `${fmtDay(s.status!.session.date)} at ${s.status!.session.open}`));
   if (!id) return null;
-  const open = sessionOpen(status);
-  const title = open
-    ? 'Approve this intent (sends the order)'
-    : `Approve this intent for the session of ${fmtDay(status!.session.date)}: the order is staged and released at the open (${status!.session.open}) after the same checks`;
+  const open = ahead === null;
+  const title = open ? 'Approve this intent (sends the order)' : `Approve this intent for the session of ${ahead}: the order is staged and released at the open after the same checks`;
   return (
     <div className="cell-actions">
       <button type="button" className="btn primary sm" onClick={() => void actions.approve([id])} title={title}>
