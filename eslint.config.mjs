@@ -10,6 +10,9 @@
 //    One exception, by design: the cli launches the web host (`bandctl serve`), so src/main/cli may import
 //    src/main/host/server.ts — the host's entry, nothing else of it.
 // And the module graph of src has no import cycles (import-x/no-cycle; type-only imports don't count).
+// Time is an input (docs/spec.md §2): nothing in src, tests or e2e reads the wall clock itself — the process clock
+// (src/main/services/clock: now() for the market's time, timerNow() for timeouts) and the renderer's clock
+// (src/renderer/src/clock.ts, the process's time from the status) are the only readers; tests pin the instant.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
@@ -32,6 +35,12 @@ const zones = [
   { target: layer('host'), from: [layer('electron'), layer('cli'), layer('index.ts')], message: 'host imports only api and services (and src/shared): not electron, not cli.' },
   { target: layer('cli'), from: [layer('electron'), layer('index.ts')], message: 'cli imports only api and services (and src/shared): not electron.' },
   { target: layer('cli'), from: layer('host'), except: ['./server.ts'], message: 'cli may start the web host (host/server.ts) and import nothing else of it.' },
+];
+const wallClock = (where) => [
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: `Date.now() reads the wall clock: ${where}` },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: `new Date() reads the wall clock: ${where}` },
+  { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name='now']", message: `DateTime.now() reads the wall clock: ${where}` },
+  { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name='local'][arguments.length=0]", message: `DateTime.local() reads the wall clock: ${where}` },
 ];
 const nodeOnlyPkgs = ['better-sqlite3', 'ioredis', 'yaml', 'ws'].map((name) => ({ name, message: 'Node-only package: not allowed in this layer.' }));
 
@@ -72,6 +81,19 @@ export default defineConfig(
   {
     files: ['src/main/**/*.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones }] },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/main/services/clock/index.ts', 'src/renderer/src/clock.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...wallClock('use now() (the market) or timerNow() (timeouts) from src/main/services/clock; in the renderer, src/renderer/src/clock.ts')],
+    },
+  },
+  {
+    files: ['tests/**/*.ts', 'e2e/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...wallClock('a test pins its instant (an explicit epoch, --as-of, BAND_NOW); a duration or a deadline uses performance.now()')],
+    },
   },
   {
     files: ['src/main/**/*.ts'],

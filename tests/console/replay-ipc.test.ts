@@ -158,7 +158,7 @@ describe('replay:run', () => {
       cancelledAt = payload as PushPayload<'replay:progress'>;
       void call('replay:cancel');
     });
-    const t0 = Date.now();
+    const t0 = performance.now();
     const running = call('replay:run', long);
     // one at a time: a second run while the first one is on its way is refused
     const second = await call('replay:run', RUN);
@@ -170,7 +170,7 @@ describe('replay:run', () => {
     const [, done, total] = /after (\d+) of (\d+)/.exec((r as { error: { message: string } }).error.message)!.map(Number);
     expect(total).toBeGreaterThan(700);
     expect(done).toBeLessThan(total);
-    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(performance.now() - t0).toBeLessThan(60_000);
     // the slot is free again
     expect(await call('replay:run', RUN)).toMatchObject({ ok: true });
   }, 120_000);

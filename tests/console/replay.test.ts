@@ -147,9 +147,9 @@ describe('intents proposed by another process', () => {
 });
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
+    if (performance.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
 }

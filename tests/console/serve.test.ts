@@ -111,8 +111,8 @@ describe('bandctl serve', () => {
       const file = join(dir, 'fill.jsonl');
       writeFileSync(file, `${JSON.stringify(ev)}\n`);
       expect(cli(['ingest', '--db', join(dir, 'band.db'), file]).status).toBe(0);
-      const deadline = Date.now() + 10_000;
-      while (!events.join('').includes('event: fills') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const deadline = performance.now() + 10_000;
+      while (!events.join('').includes('event: fills') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       sse.destroy();
       expect(events.join('')).toContain('data: {"count":1,"date":"2024-01-18"}');
       const report = await fetch(`http://127.0.0.1:${port}/api/ledger:report`, { method: 'POST', headers: { 'x-band-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2024-01-18' }) });

@@ -5,7 +5,6 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, PUSH_EVENTS } from '../../src/shared/contract';
 import { buildProject, requireWithElectron, until } from './boot';
@@ -23,6 +22,8 @@ let project: ProjectCopy;
 let version: string;
 
 beforeAll(() => {
+  process.env.BAND_NOW = PINNED;
+  delete process.env.BAND_CLOCK_ANCHOR;
   project = projectCopy('band-main-');
   buildProject(project.dir);
   version = (JSON.parse(readFileSync(join(project.dir, 'package.json'), 'utf8')) as { version: string }).version;
@@ -81,9 +82,10 @@ function invoke(d: ElectronDouble, channel: string, input?: unknown): Promise<{ 
   return d.ipcMain.invoke(wc, wc.frame('main', APP_URL), channel, input) as Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>;
 }
 
-function tradingDateNow(): string {
-  return DateTime.now().setZone('America/New_York').toISODate()!;
-}
+// The console runs at a pinned instant (BAND_NOW, set below for this process and the bandctl it starts): Tuesday
+// 8 December 2026, 10:30 in New York, in the session.
+const PINNED = '2026-12-08T10:30:00-05:00';
+const PINNED_DATE = '2026-12-08';
 
 describe('main process (built bundle, electron double)', () => {
   it('boots: the hardened window, the preload, exactly the contract channels, the demo book on first start, the log file', async () => {
@@ -226,7 +228,7 @@ describe('main process (built bundle, electron double)', () => {
 
   it("exports write to the save dialog's path, byte-equal to bandctl report; a cancelled dialog writes nothing", async () => {
     const { d, dir, downloads } = await boot();
-    const date = tradingDateNow();
+    const date = PINNED_DATE;
     const target = join(tempDir('band-export-').dir, 'chosen name.csv');
     d.answers.save.push({ canceled: false, filePath: target });
     const r = await invoke(d, 'reports:export', { date, format: 'csv' });
@@ -317,7 +319,7 @@ describe('main process (built bundle, electron double)', () => {
     }
   });
 
-  it.skipIf(!isTradingDayNow())('new intents raise a notification; clicking it opens the approval queue', async () => {
+  it('new intents raise a notification; clicking it opens the approval queue', async () => {
     const dir = tempDir('band-userdata-').dir;
     // The demo book is out of band (LT long ≈ 77%); with no tolerance the first cycle proposes intents.
     writeFileSync(join(dir, 'risk_rules.yaml'), readFileSync(join(REPO, 'resources/config/risk_rules.yaml'), 'utf8').replace('tolerance_days: 2', 'tolerance_days: 0'));
@@ -481,10 +483,6 @@ describe('preload (built bundle, contextBridge/ipcRenderer double)', () => {
     expect(p.listeners.has('push:not-an-event')).toBe(false);
   });
 });
-
-function isTradingDayNow(): boolean {
-  return DateTime.now().setZone('America/New_York').weekday <= 5;
-}
 
 /** Paths this process has open (Linux /proc). */
 function openFiles(): string[] {

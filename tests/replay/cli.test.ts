@@ -123,6 +123,7 @@ describe('bandctl replay', () => {
     bad([...base, '--from', '2024-01-10', '--to', '2024-01-08'], /--from 2024-01-10 is after --to 2024-01-08/);
     bad([...base, '--from', '2024-01-13', '--to', '2024-01-15'.replace('15', '14')], /no trading day from 2024-01-13 to 2024-01-14/);
     bad([...base, '--from', '2024-01-08', '--to', '2024-01-08', '--at', '25:00'], /--at '25:00' must be HH:MM/);
+    bad([...base, '--from', '2024-01-08', '--to', '2024-01-08', '--at', '16:00'], /--at '16:00' is at or after account.market_close \(16:00\): each day is evaluated before its close/);
     bad([...base, '--from', '2024-01-08', '--to', '2024-01-08', '--approve', 'some'], /--approve must be one of all, none, pnl-positive/);
     bad([...base, '--from', '2024-01-08', '--to', '2024-01-08', '--seed', '-1'], /--seed/);
     bad(['--db', join(tmp.dir, 'nope.db'), '--config', tol0, '--from', '2024-01-08', '--to', '2024-01-08'], /database .*nope\.db does not exist/);

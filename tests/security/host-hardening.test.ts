@@ -55,7 +55,7 @@ interface RawRes {
 /** Sends raw bytes on a fresh loopback socket; resolves at the first complete answer, a close, or after waitMs. */
 function raw(port: number, text: string | Buffer, opts: { waitMs?: number; localAddress?: string } = {}): Promise<RawRes> {
   return new Promise((resolve) => {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const sock = connect({ host: '127.0.0.1', port, localAddress: opts.localAddress });
     let buf = Buffer.alloc(0);
     let done = false;
@@ -66,7 +66,7 @@ function raw(port: number, text: string | Buffer, opts: { waitMs?: number; local
       const end = buf.indexOf('\r\n\r\n');
       const head = (end >= 0 ? buf.subarray(0, end) : buf).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      resolve({ status: m ? Number(m[1]) : null, head, body: end >= 0 ? buf.subarray(end + 4).toString('utf8') : '', closed, ms: Date.now() - t0 });
+      resolve({ status: m ? Number(m[1]) : null, head, body: end >= 0 ? buf.subarray(end + 4).toString('utf8') : '', closed, ms: performance.now() - t0 });
       sock.destroy();
     };
     const timer = setTimeout(() => finish(false), opts.waitMs ?? 3_000);
@@ -137,8 +137,8 @@ function openStream(port: number, opts: { token?: string; waitMs?: number } = {}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(pred: () => boolean, ms = 5_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!pred() && Date.now() < end) await sleep(20);
+  const end = performance.now() + ms;
+  while (!pred() && performance.now() < end) await sleep(20);
   return pred();
 }
 
@@ -434,7 +434,7 @@ describe('2. caps: push streams (total and per token) and connections', () => {
 /** Sends `head`, then one `byte` every 50 ms (at most 60: 3 s) until the server answers and closes the connection. */
 function trickle(port: number, head: string, byte: string): Promise<RawRes> {
   return new Promise<RawRes>((resolve) => {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const s = connect({ host: '127.0.0.1', port });
     let buf = '';
     let sent = 0;
@@ -446,7 +446,7 @@ function trickle(port: number, head: string, byte: string): Promise<RawRes> {
     s.on('data', (c: Buffer) => (buf += c.toString()));
     s.on('close', () => {
       clearInterval(timer);
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0) || null, head: buf, body: '', closed: true, ms: Date.now() - t0 });
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0) || null, head: buf, body: '', closed: true, ms: performance.now() - t0 });
     });
     s.on('error', () => undefined);
   });

@@ -277,8 +277,8 @@ describe('2. loopback only: bandctl serve --host / --allow-remote (subprocess)',
   }
 
   async function waitFor(pred: () => boolean, ms = 5_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const end = performance.now() + ms;
+    while (!pred() && performance.now() < end) await new Promise((r) => setTimeout(r, 50));
   }
 
   it('refuses a non-loopback --host with exit 2 and one line that says why it is dangerous; never binds', async () => {

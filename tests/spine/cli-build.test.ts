@@ -1,6 +1,7 @@
 // A built CLI (issue 13): bandctl bundled to plain JavaScript, `bandctl --version`, usage on stderr without a
 // command, `bandctl help <command>` with every option, its default and an example, and the bin launcher.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ const run = (file: string, args: string[], env: NodeJS.ProcessEnv = process.env,
 
 beforeAll(() => {
   // inside the project (out/ is not tracked), where better-sqlite3 and ioredis resolve as they do for out/cli
-  const dir = join(ROOT, 'out', 'test-cli', `${process.pid}-${Date.now()}`);
+  const dir = join(ROOT, 'out', 'test-cli', `${process.pid}-${randomUUID()}`);
   mkdirSync(dir, { recursive: true });
   built = join(dir, 'bandctl.cjs');
   const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs'), '--outfile', built], { cwd: ROOT, encoding: 'utf8' });

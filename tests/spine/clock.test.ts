@@ -69,7 +69,7 @@ describe('BAND_NOW', () => {
     const tmp = tempDir('clock-cli-');
     try {
       const db = join(tmp.dir, 'book.db');
-      const env = { ...process.env, BAND_NOW: '2026-12-06T22:45:00-05:00@frozen' };
+      const env: NodeJS.ProcessEnv = { ...process.env, BAND_NOW: '2026-12-06T22:45:00-05:00@frozen' };
       delete env.BAND_CLOCK_ANCHOR;
       expect(bandctl(['init', '--db', db, '--config', SHIPPED_CONFIG_PATH, '--demo'], undefined, env).code).toBe(0);
       const r = bandctl(['evaluate', '--db', db, '--config', SHIPPED_CONFIG_PATH, '--json'], undefined, env);

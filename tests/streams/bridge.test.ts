@@ -18,6 +18,7 @@ import { admin, CutProxy, fieldsOf, makeEvents, REDIS_URL, snapshot, reference, 
 import { spawnBandctl } from '../support/bandctl';
 import { tempDir } from '../support/tmp';
 import { until } from '../support/wait';
+import { timerNow } from '../../src/main/services/clock';
 
 let r: Redis;
 const keys: string[] = [];
@@ -67,7 +68,7 @@ describe('approved orders to ev.intents', () => {
     // a rolled-back approval leaves nothing behind
     expect(() =>
       db.transaction(() => {
-        broker.place([order(3)], Date.now());
+        broker.place([order(3)], timerNow());
         throw new Error('cap exceeded');
       })(),
     ).toThrow('cap exceeded');
@@ -94,7 +95,7 @@ describe('approved orders to ev.intents', () => {
     expect(asObj(entries[1][1]).limit_price).toBeUndefined();
 
     // the same approval placed again, and a publish repeated after a crash before sent_at was written: no new entry
-    db.transaction(() => broker.place([order(0)], Date.now()))();
+    db.transaction(() => broker.place([order(0)], timerNow()))();
     db.prepare('UPDATE stream_outbox SET sent_at = NULL, entry_id = NULL').run();
     expect(await pub.flush()).toBe(3);
     expect(await r.xlen(s)).toBe(3);
@@ -191,7 +192,7 @@ describe('the console bridge (StreamsService)', () => {
     await xaddAll(r, orders, events.map(fieldsOf));
     await r.xadd(ticks, '*', 'symbol', 'AAPL', 'price', '187.42');
     svc.start();
-    db.transaction(() => svc.broker!.place([order(0)], Date.now()))();
+    db.transaction(() => svc.broker!.place([order(0)], timerNow()))();
     await until(() => svc.consumer!.counts.entries === 300, 15_000, 'orders booked');
     await until(() => (svc.prices?.applied ?? 0) > 0, 15_000, 'ticks read');
     await until(() => outboxPending(db) === 0, 15_000, 'approval published');

@@ -11,6 +11,7 @@ import { xaddOnce } from '../../src/main/services/streams/publish';
 import { admin, REDIS_URL, uniqueStream } from './helpers';
 import { tempDir } from '../support/tmp';
 import { sleep, until } from '../support/wait';
+import { timerNow } from '../../src/main/services/clock';
 
 let r: Redis;
 const keys: string[] = [];
@@ -47,7 +48,7 @@ describe('outbox faults', () => {
     keys.push(good, bad);
     await r.set(bad, 'not a stream'); // every XADD to it fails (WRONGTYPE) until the key is fixed
     const db = openDb(join(dir, 'retry.db'));
-    const now = Date.now();
+    const now = timerNow();
     db.transaction(() => {
       enqueueOrders(db, bad, [order(0)], now); // the first row: fails
       enqueueOrders(db, good, [order(1), order(2), order(3)], now);
@@ -59,7 +60,7 @@ describe('outbox faults', () => {
       pollMs: 50,
       retryMinMs: 150,
       retryMaxMs: 600,
-      onFailed: (f) => failures.push(f.next_attempt_at - Date.now()),
+      onFailed: (f) => failures.push(f.next_attempt_at - timerNow()),
     });
     pub.start();
     try {
@@ -77,7 +78,7 @@ describe('outbox faults', () => {
       expect(attempts).toBeLessThanOrEqual(6);
       expect(failures[1]).toBeGreaterThan(failures[0]);
       // a row approved later still goes out at once
-      db.transaction(() => enqueueOrders(db, good, [order(4)], Date.now()))();
+      db.transaction(() => enqueueOrders(db, good, [order(4)], timerNow()))();
       pub.kick();
       await until(async () => (await r.xlen(good)) === 4, 5000, 'a later approval published');
       // the cause fixed: the row goes out at its next attempt, once
@@ -97,7 +98,7 @@ describe('outbox faults', () => {
     const s = uniqueStream('outbox-payload');
     keys.push(s);
     const db = openDb(join(dir, 'payload.db'));
-    db.transaction(() => enqueueOrders(db, s, [order(0), order(1)], Date.now()))();
+    db.transaction(() => enqueueOrders(db, s, [order(0), order(1)], timerNow()))();
     db.prepare("UPDATE stream_outbox SET payload = '{broken' WHERE idem_key = 'i-0'").run();
     const pub = new OutboxPublisher({ db, url: REDIS_URL, pollMs: 60_000 });
     pub.start();
@@ -117,7 +118,7 @@ describe('outbox faults', () => {
     keys.push(s);
     const db = openDb(join(dir, 'maxlen.db'));
     const n = 1500;
-    db.transaction(() => enqueueOrders(db, s, Array.from({ length: n }, (_, i) => order(i)), Date.now()))();
+    db.transaction(() => enqueueOrders(db, s, Array.from({ length: n }, (_, i) => order(i)), timerNow()))();
     const pub = new OutboxPublisher({ db, url: REDIS_URL, pollMs: 60_000, batch: 500, maxlen: 200 });
     pub.start();
     try {
