@@ -21,7 +21,7 @@ import { loadWindowState, placeWindow, saveWindowState, type WindowState } from 
 import { osUser } from '../services/os-user';
 import { errorMessage } from '../../shared/errors';
 import { REPORT_FORMATS } from '../../shared/report-formats';
-import { now as clockNow } from '../services/clock';
+import { initClock, now as clockNow } from '../services/clock';
 
 function resourcesDir(): string {
   return app.isPackaged ? join(process.resourcesPath, 'resources') : join(__dirname, '../../resources');
@@ -77,12 +77,15 @@ export function runElectronApp(): void {
   });
 
   async function start(): Promise<void> {
+    // BAND_NOW is read once, first: a bad value stops the start with its reason in the error box
+    const clock = initClock();
     // The Electron build of better-sqlite3: from `npm start` (env), or shipped under resources/native when packaged.
     const nativeBinding =
       process.env.BAND_SQLITE_BINDING || (app.isPackaged ? join(process.resourcesPath, 'native', 'better_sqlite3.node') : undefined);
     const paths = ensureAppData(app.getPath('userData'), join(resourcesDir(), 'config', 'risk_rules.yaml'), { nativeBinding });
     console.log(`Band Console ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, data folder ${paths.dir}, user ${actor})`);
     if (paths.createdDemo) console.log(`created ${paths.db} with the demo book`);
+    if (clock.source === 'BAND_NOW') console.log(`clock: BAND_NOW=${clock.spec} (${clock.frozen ? 'frozen' : 'time flows on from there'})`);
     try {
       services = await createServices(paths.db, paths.config, {
         nativeBinding,

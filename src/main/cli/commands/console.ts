@@ -10,6 +10,7 @@ import { defaultAppDataDir, ensureAppData } from '../../services/appdata';
 import { intOption, optionalString, requireString, UsageError, type Command, type Io } from '../framework';
 import { PROJECT_ROOT } from '../root';
 import { osUser } from '../../services/os-user';
+import { clockInfo } from '../../services/clock';
 
 const DEFAULT_CONFIG = join(PROJECT_ROOT, 'resources', 'config', 'risk_rules.yaml');
 const RENDERER_DIR = process.env.BAND_RENDERER_DIR || join(PROJECT_ROOT, 'out', 'renderer');
@@ -132,6 +133,8 @@ async function serveUntilSignal(
     );
   }
   io.err(`serving ${dbFile} (config ${configFile}); Ctrl+C to stop\n`);
+  const clock = clockInfo();
+  if (clock.source === 'BAND_NOW') io.err(`clock: BAND_NOW=${clock.spec} (${clock.frozen ? 'frozen' : 'time flows on from there'})\n`);
   const h = host;
   await new Promise<void>((done) => {
     const stop = () => {
