@@ -135,7 +135,7 @@ export const HELP: Record<string, CommandHelp> = {
       from: 'D1  first date, YYYY-MM-DD in the account zone (required); the book is taken as it was at its 00:00',
       to: 'D2  last date, YYYY-MM-DD (required); the period must hold at least one trading day',
       prices: 'FILE.csv  historical ticks symbol,price,ts (ts required); every held symbol needs a tick by the first evaluation (default: the stored tick history, else the simulator)',
-      at: 'HH:MM  the evaluation time of each trading day, account zone (default 10:00)',
+      at: 'HH:MM  the evaluation time of each trading day, account zone, before the close (default 10:00; before the open, approvals are staged and released at it)',
       approve: 'P  which proposed intents are approved: all, none or pnl-positive (estimated PnL > 0) (default all)',
       seed: 'N  seed of the price simulator when neither --prices nor the tick history covers the period (default 42)',
       json: '   print {"from","to","config","days","totals"} as JSON instead of the text table',

@@ -120,6 +120,13 @@ export function replay(dbFile: string, config: RiskConfig, req: ReplayRequest, h
       if (e instanceof StoreError) throw new ReplayError(e.message.replace('database :memory:', `database ${dbFile}`));
       throw e;
     }
+    // Each day is evaluated before its close: at or after it, intents would be for the next session and never
+    // work in this one (before the open they are staged and released at it, as in the console).
+    if (at >= config.account.market_close) {
+      throw new ReplayError(
+        `--at '${at}' is at or after account.market_close (${config.account.market_close}): each day is evaluated before its close (before the open, approvals are staged and released at it)`,
+      );
+    }
     const days = tradingDays(req.from, req.to, config, zone);
     if (days.length === 0) throw new ReplayError(`no trading day from ${req.from} to ${req.to} in the account calendar (${zone})`);
     const fromOpen = localTimeToEpoch(req.from, '00:00', zone);
