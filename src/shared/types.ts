@@ -50,7 +50,7 @@ export interface AppStatus {
   working_intents: number;
   /** STAGED intents: approved, released at their session's open. */
   staged_intents: number;
-  /** While HALTED: orders held back (queued for the execution service, or paper orders not filled); else 0. */
+  /** While HALTED: orders held back (queued for the execution service, paper orders not filled, staged ones); else 0. */
   orders_held: number;
   /** Symbols valued without a fresh truth tick: at an old tick or, never priced, at average cost. */
   stale_prices: string[];

@@ -162,7 +162,7 @@ describe('an approval outside the session stages the order for the next open', (
     const { e, id } = stagedOnSunday();
     e.halt('bob', 'news', NY('2026-12-07T09:00:00'));
     expect(e.listIntents('STAGED', 10, NY('2026-12-07T09:45:00')).map((x) => x.id)).toEqual([id]);
-    expect(e.status(NY('2026-12-07T09:45:00'))).toMatchObject({ mode: 'HALTED', staged_intents: 1 });
+    expect(e.status(NY('2026-12-07T09:45:00'))).toMatchObject({ mode: 'HALTED', staged_intents: 1, orders_held: 1 });
     e.resume('bob', NY('2026-12-07T10:15:00'));
     expect(e.listIntents('WORKING', 10, NY('2026-12-07T10:15:00')).map((x) => x.id)).toEqual([id]);
     expect(one('SELECT created_at FROM paper_orders WHERE intent_id = ?', id)).toBe(NY('2026-12-07T10:15:00'));

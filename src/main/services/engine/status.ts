@@ -124,8 +124,11 @@ export function resume(ctx: EngineContext, actor: string, now: number): AppStatu
   return st;
 }
 
-/** Orders the kill switch holds back: queued for the execution service, or paper orders that may not fill. */
+/**
+ * Orders the kill switch holds back: queued for the execution service, paper orders that may not fill, and staged
+ * orders, which are not released while it lasts.
+ */
 function heldOrders(ctx: EngineContext): number {
-  const queued = ctx.st.hasOutbox ? outboxHeld(ctx.db) : 0;
+  const queued = (ctx.st.hasOutbox ? outboxHeld(ctx.db) : 0) + ctx.store.countStaged();
   return ctx.broker.name === 'paper' ? queued + ctx.store.countWorking() : queued;
 }
