@@ -178,7 +178,7 @@ test.describe('working orders', () => {
     expect(JSON.parse(bandctl(['import-positions', '--db', desk.db, csv]).toString())).toEqual({ imported: 1 });
 
     // The console notices the other process's commit and pushes the status: the badge appears.
-    const badge = page.getByRole('link', { name: 'stale prices: 1', exact: true });
+    const badge = page.getByRole('link', { name: '1 stale: prices without a fresh truth tick', exact: true });
     await expect(badge).toBeVisible({ timeout: 20_000 });
     await expect(badge).toHaveAttribute('title', /ZZST/);
     await expect(badge).toHaveAccessibleDescription(/ZZST/);
@@ -198,7 +198,7 @@ test.describe('working orders', () => {
     // A second line imported while the Positions screen is open: it appears, marked, without leaving the screen.
     writeFileSync(csv, 'bucket,symbol,qty,avg_cost\nMM,ZZSU,50,10.00\n');
     bandctl(['import-positions', '--db', desk.db, csv]);
-    await expect(page.getByRole('link', { name: 'stale prices: 2', exact: true })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('link', { name: '2 stale: prices without a fresh truth tick', exact: true })).toBeVisible({ timeout: 20_000 });
     await expect(grid.getByRole('row').filter({ hasText: 'ZZSU' }).locator('.stale-tag')).toHaveText('stale');
     await expect(grid.locator('.stale-tag')).toHaveCount(2);
 

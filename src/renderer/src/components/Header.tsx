@@ -238,8 +238,9 @@ function StaleBadge({ symbols }: { symbols: string[] }) {
       href="#/positions"
       data-testid="stale-prices"
       title={`Valued without a fresh truth tick (an old tick, or never priced: at average cost): ${listed}`}
+      aria-label={`${fmtInt(symbols.length)} stale: prices without a fresh truth tick`}
     >
-      stale prices: {fmtInt(symbols.length)}
+      {fmtInt(symbols.length)} stale
     </a>
   );
 }
