@@ -16,6 +16,7 @@ import { LineValidator } from '../src/main/services/ledger/validator';
 import { reportBundle, reportJson } from '../src/main/services/reports';
 import { openDb } from '../src/main/services/store/db';
 import { fmt, percentile, timeIt, type BenchSection } from './lib';
+import { MIX_TEXT, mixFile, MIXES, type Mix } from './mixes';
 
 const CLASSES = [
   ['LT_LONG_INCREASE', 'BUY'],
@@ -58,7 +59,7 @@ function makeEvents(n: number, uuid: boolean): string[] {
  * The physical baseline: better-sqlite3, WAL, synchronous=NORMAL, 1,000 rows per transaction, 10 columns, the
  * same key shape as the events measured against it (time-ordered ids, or random UUIDs).
  */
-function rawInsert(file: string, n: number, uuid = false): number {
+function rawInsert(file: string, n: number, uuid = false, keyList?: readonly string[]): number {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -70,7 +71,7 @@ function rawInsert(file: string, n: number, uuid = false): number {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const t0 = Date.parse('2024-01-15T14:30:00Z');
-  const ids = uuid ? Array.from({ length: n }, () => randomUUID()) : null;
+  const ids = keyList ?? (uuid ? Array.from({ length: n }, () => randomUUID()) : null);
   const tx = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       ins.run(ids ? ids[i] : `ev-${String(i).padStart(10, '0')}`, `o-${i >> 2}`, t0 + i, '2024-01-15', `S${i % SYMBOLS}`,
@@ -126,7 +127,13 @@ function buildCli(): { file: string; dir: string } {
  * `bandctl ingest --db DB FILE` of the built CLI on a fresh book (made by `bandctl init`, not timed), timed end to end
  * as a child process; BANDCTL_DEBUG makes it say whether its validator thread validated the lines.
  */
-function productIngest(cli: string, dbFile: string, file: string, n: number): { perS: number; ms: number; thread: string } {
+function productIngest(
+  cli: string,
+  dbFile: string,
+  file: string,
+  n: number,
+  expect: { accepted: number; duplicates: number; rejected: number } = { accepted: n, duplicates: 0, rejected: 0 },
+): { perS: number; ms: number; thread: string; rssMiB: number } {
   const init = spawnSync(process.execPath, [cli, 'init', '--db', dbFile], { cwd: ROOT, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`ledger bench: bandctl init exited ${init.status}: ${init.stderr}`);
   const t0 = process.hrtime.bigint();
@@ -138,13 +145,47 @@ function productIngest(cli: string, dbFile: string, file: string, n: number): { 
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`ledger bench: bandctl ingest exited ${r.status}: ${r.stderr}`);
-  const c = JSON.parse(r.stdout) as { accepted: number };
+  const c = JSON.parse(r.stdout) as { accepted: number; duplicates: number; rejected: number };
   const db = openDb(dbFile);
   const applied = db.prepare('SELECT (SELECT COUNT(*) FROM fills) + (SELECT COUNT(*) FROM order_events)').pluck().get() as number;
   db.close();
-  if (c.accepted !== n || applied !== n) throw new Error(`ledger bench: ingest accepted ${c.accepted}, applied ${applied} of ${n}`);
+  if (c.accepted !== expect.accepted || c.duplicates !== expect.duplicates || c.rejected !== expect.rejected || applied !== expect.accepted) {
+    throw new Error(`ledger bench: ingest printed ${r.stdout.trim()} and applied ${applied}, expected ${JSON.stringify(expect)}`);
+  }
   const m = /([\d,]+) validated on validator thread/.exec(r.stderr);
-  return { perS: (n / ms) * 1000, ms, thread: m ? `${m[1]} lines validated on its validator thread` : 'no validator thread' };
+  const rss = /peak RSS ([\d,]+) MiB/.exec(r.stderr);
+  return {
+    perS: (n / ms) * 1000,
+    ms,
+    thread: m ? `${m[1]} lines validated on its validator thread` : 'no validator thread',
+    rssMiB: rss ? Number(rss[1].replace(/,/g, '')) : NaN,
+  };
+}
+
+interface MixResult {
+  mix: Mix;
+  perS: number;
+  raw: number;
+  ratio: number;
+  ms: number;
+  rssMiB: number;
+  lines: number;
+}
+
+/**
+ * One event mix (bench/mixes.ts): the built CLI's ingest of its file, end to end, beside a raw insert of the same
+ * keys (its accepted events' ids, in file order) measured right before it.
+ */
+function runMix(cli: string, tmpDir: string, mix: Mix, n: number, log: (s: string) => void): MixResult {
+  log(`ledger: mix ${mix}: ${MIX_TEXT[mix]}…`);
+  const m = mixFile(mix, n);
+  const file = join(tmpDir, `mix-${mix}.jsonl`);
+  writeFileSync(file, `${m.lines.join('\n')}\n`);
+  m.lines.length = 0;
+  const raw = rawInsert(join(tmpDir, `raw-${mix}.db`), m.keys.length, false, m.keys);
+  const r = productIngest(cli, join(tmpDir, `mix-${mix}.db`), file, n, m.expect);
+  rmSync(file, { force: true });
+  return { mix, perS: r.perS, raw, ratio: r.perS / raw, ms: r.ms, rssMiB: r.rssMiB, lines: n };
 }
 
 export const section: BenchSection = {
@@ -192,6 +233,9 @@ export const section: BenchSection = {
     writeFileSync(uuidFile, `${makeEvents(n, true).join('\n')}\n`);
     const rawUuid = rawInsert(join(tmpDir, 'rawuuid.db'), n, true);
     const uuid = productIngest(cli.file, join(tmpDir, 'uuid.db'), uuidFile, n);
+    rmSync(uuidFile, { force: true });
+    // the other mixes (sorted and uuid are the two above), each beside a raw insert of its own keys
+    const mixes = MIXES.filter((x) => x !== 'sorted' && x !== 'uuid').map((mix) => runMix(cli.file, tmpDir, mix, n, log));
     rmSync(cli.dir, { recursive: true, force: true });
 
     // Opening the 1M-fill book: no full check at open any more, so it should not grow with the file.
@@ -236,12 +280,21 @@ export const section: BenchSection = {
 
     const ratio = perS / rawRate;
     const ratioUuid = uuid.perS / rawUuid;
+    const all: MixResult[] = [
+      { mix: 'sorted' as const, perS, raw: rawRate, ratio, ms: product.ms, rssMiB: product.rssMiB, lines: n },
+      { mix: 'uuid' as const, perS: uuid.perS, raw: rawUuid, ratio: ratioUuid, ms: uuid.ms, rssMiB: uuid.rssMiB, lines: n },
+      ...mixes,
+    ].sort((a, b) => MIXES.indexOf(a.mix) - MIXES.indexOf(b.mix));
+    const mixFigures = Object.fromEntries(all.map((x) => [`ingest_ratio_${x.mix}`, Number(x.ratio.toFixed(3))]));
+    const peakRss = Math.max(...all.map((x) => x.rssMiB));
     return {
       figures: {
         raw_insert_rows_per_s: Math.round(rawRate),
         ingest_events_per_s: Math.round(perS),
         ingest_ratio: Number(ratio.toFixed(3)),
         ingest_ratio_uuid: Number(ratioUuid.toFixed(3)),
+        ...mixFigures,
+        ingest_peak_rss_mib: peakRss,
         report_1m_ms: Number(reportMs.toFixed(2)),
         open_1m_ms: Number(openMs.toFixed(2)),
         node_startup_ms: Number(nodeMs.toFixed(1)),
@@ -258,7 +311,13 @@ export const section: BenchSection = {
           `the built CLI: bandctl ingest --db F FILE of ${fmt(n)} lines, a whole process timed end to end (${fmt(product.ms / 1000, 2)} s; ${product.thread})`,
         ],
         ['ingest_ratio', ratio.toFixed(3), 'target >= 0.60'],
-        ['ingest_ratio_uuid', ratioUuid.toFixed(3), `random UUID ids: ${fmt(uuid.perS)}/s vs a raw insert with UUID keys ${fmt(rawUuid)}/s; target >= 0.40`],
+        ['ingest_ratio_uuid', ratioUuid.toFixed(3), `random UUID ids: ${fmt(uuid.perS)}/s vs a raw insert with UUID keys ${fmt(rawUuid)}/s`],
+        ...all.map((x): [string, string, string] => [
+          `ingest_ratio_${x.mix}`,
+          x.ratio.toFixed(3),
+          `${MIX_TEXT[x.mix]}: ${fmt(x.perS)} lines/s (${fmt(x.ms / 1000, 2)} s, peak RSS ${fmt(x.rssMiB)} MiB) vs raw with the same keys ${fmt(x.raw)}/s; target >= 0.70`,
+        ]),
+        ['ingest_peak_rss_mib', fmt(peakRss), `the largest peak RSS of the ingests above (${fmt(n)} lines each); target <= 300`],
         [
           'ingest_single_thread_events_per_s',
           fmt(ingested.perS),

@@ -75,7 +75,7 @@ describe('the built bandctl', () => {
     const r = run(built, ['ingest', '--db', db, '-'], { ...process.env, BANDCTL_DEBUG: '1' }, `${lines.join('\n')}\n`);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ accepted: 45_000, duplicates: 0, rejected: 0 });
-    expect(r.stderr).toMatch(/ingest: 45,000 lines: 45,000 validated on validator thread [1-9]\d*, 0 on the main thread\n/);
+    expect(r.stderr).toMatch(/ingest: 45,000 lines: 45,000 validated on validator thread [1-9]\d*, 0 on the main thread; peak RSS [\d,]+ MiB\n/);
   });
 
   it("serve: its threads run from the one file (ledger worker, background check) and SIGTERM ends it", async () => {

@@ -59,7 +59,8 @@ const ingest: Command = {
           ? (s) =>
               io.err(
                 `ingest: ${groupThousands(s.lines)} lines: ${groupThousands(s.onThread)} validated on validator thread ` +
-                  `${s.threadId ?? '-'}, ${groupThousands(s.inThread)} on the main thread\n`,
+                  `${s.threadId ?? '-'}, ${groupThousands(s.inThread)} on the main thread; peak RSS ` +
+                  `${groupThousands(Math.round(process.resourceUsage().maxRSS / 1024))} MiB\n`,
               )
           : undefined,
       });
