@@ -6,7 +6,6 @@
 // (process start, read, parse + validate on its validator thread, exactly-once keys, positions, aggregates, commits,
 // the final checkpoint, exit). In-process figures of the consumer alone are extra rows.
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,50 +15,16 @@ import { LineValidator } from '../src/main/services/ledger/validator';
 import { reportBundle, reportJson } from '../src/main/services/reports';
 import { openDb } from '../src/main/services/store/db';
 import { fmt, percentile, timeIt, type BenchSection } from './lib';
-import { MIX_TEXT, mixFile, MIXES, type Mix } from './mixes';
+import { MIX_TEXT, mixFile, MIXES, SYMBOLS, type Mix } from './mixes';
 
-const CLASSES = [
-  ['LT_LONG_INCREASE', 'BUY'],
-  ['LT_LONG_DECREASE', 'SELL'],
-  ['LT_SHORT_INCREASE', 'SELL'],
-  ['LT_SHORT_DECREASE', 'BUY'],
-  ['MM_LONG_INCREASE', 'BUY'],
-  ['MM_LONG_DECREASE', 'SELL'],
-  ['MM_SHORT_INCREASE', 'SELL'],
-  ['MM_SHORT_DECREASE', 'BUY'],
-] as const;
 const ROOT = resolve(__dirname, '..');
-const SYMBOLS = 475; // × 8 classifications ≈ 3,800 aggregate rows, as in STACK.md
 const BATCH = 20_000;
-
-/** N fill events of one New York trading day (2024-01-15, 09:30 onwards), as JSON lines. */
-function makeEvents(n: number, uuid: boolean): string[] {
-  const t0 = Date.parse('2024-01-15T09:30:00-05:00');
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const [cls, side] = CLASSES[(i * 7 + (i >> 5)) % 8];
-    const ts = new Date(t0 + Math.floor((i * 23_400_000) / n)).toISOString().replace('Z', '+00:00');
-    out[i] = JSON.stringify({
-      event_id: uuid ? randomUUID() : `ev-${String(i).padStart(10, '0')}`,
-      order_id: `o-${i >> 2}`,
-      ...(i % 10 === 0 ? { intent_id: `i-${i >> 4}` } : {}),
-      ts,
-      symbol: `S${(i * 31) % SYMBOLS}`,
-      classification: cls,
-      side,
-      event_type: i % 4 === 3 ? 'FILL' : 'PARTIAL_FILL',
-      fill_qty: 1 + ((i * 13) % 500),
-      fill_price: Number((20 + ((i * 17) % 40_000) / 100).toFixed(2)),
-    });
-  }
-  return out;
-}
 
 /**
  * The physical baseline: better-sqlite3, WAL, synchronous=NORMAL, 1,000 rows per transaction, 10 columns, the
  * same key shape as the events measured against it (time-ordered ids, or random UUIDs).
  */
-function rawInsert(file: string, n: number, uuid = false, keyList?: readonly string[]): number {
+function rawInsert(file: string, n: number, keyList?: readonly string[]): number {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -71,7 +36,7 @@ function rawInsert(file: string, n: number, uuid = false, keyList?: readonly str
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const t0 = Date.parse('2024-01-15T14:30:00Z');
-  const ids = keyList ?? (uuid ? Array.from({ length: n }, () => randomUUID()) : null);
+  const ids = keyList ?? null;
   const tx = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       ins.run(ids ? ids[i] : `ev-${String(i).padStart(10, '0')}`, `o-${i >> 2}`, t0 + i, '2024-01-15', `S${i % SYMBOLS}`,
@@ -182,7 +147,7 @@ function runMix(cli: string, tmpDir: string, mix: Mix, n: number, log: (s: strin
   const file = join(tmpDir, `mix-${mix}.jsonl`);
   writeFileSync(file, `${m.lines.join('\n')}\n`);
   m.lines.length = 0;
-  const raw = rawInsert(join(tmpDir, `raw-${mix}.db`), m.keys.length, false, m.keys);
+  const raw = rawInsert(join(tmpDir, `raw-${mix}.db`), m.keys.length, m.keys);
   const r = productIngest(cli, join(tmpDir, `mix-${mix}.db`), file, n, m.expect);
   rmSync(file, { force: true });
   return { mix, perS: r.perS, raw, ratio: r.perS / raw, ms: r.ms, rssMiB: r.rssMiB, lines: n };
@@ -193,7 +158,7 @@ export const section: BenchSection = {
   async run({ quick, tmpDir, log }) {
     const n = quick ? 100_000 : 1_000_000;
     log(`ledger: generating ${fmt(n)} events…`);
-    const lines = makeEvents(n, false);
+    const lines = mixFile('sorted', n).lines;
     const file = join(tmpDir, 'events.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
     log('ledger: building the CLI…');
@@ -228,14 +193,8 @@ export const section: BenchSection = {
     const aggRows = db.prepare('SELECT COUNT(*) FROM daily_agg').pluck().get() as number;
     db.close();
 
-    log(`ledger: bandctl ingest of ${fmt(n)} events with random UUID event ids, beside a raw insert with UUID keys…`);
-    const uuidFile = join(tmpDir, 'uuid.jsonl');
-    writeFileSync(uuidFile, `${makeEvents(n, true).join('\n')}\n`);
-    const rawUuid = rawInsert(join(tmpDir, 'rawuuid.db'), n, true);
-    const uuid = productIngest(cli.file, join(tmpDir, 'uuid.db'), uuidFile, n);
-    rmSync(uuidFile, { force: true });
-    // the other mixes (sorted and uuid are the two above), each beside a raw insert of its own keys
-    const mixes = MIXES.filter((x) => x !== 'sorted' && x !== 'uuid').map((mix) => runMix(cli.file, tmpDir, mix, n, log));
+    // the other mixes (sorted is the one above), each beside a raw insert of its own keys
+    const mixes = MIXES.filter((x) => x !== 'sorted').map((mix) => runMix(cli.file, tmpDir, mix, n, log));
     rmSync(cli.dir, { recursive: true, force: true });
 
     // Opening the 1M-fill book: no full check at open any more, so it should not grow with the file.
@@ -279,10 +238,8 @@ export const section: BenchSection = {
     const reportCliMs = procMs([join(ROOT, 'bin/bandctl.cjs'), 'report', '--db', productDb, '--date', '2024-01-15', '--format', 'json']);
 
     const ratio = perS / rawRate;
-    const ratioUuid = uuid.perS / rawUuid;
     const all: MixResult[] = [
       { mix: 'sorted' as const, perS, raw: rawRate, ratio, ms: product.ms, rssMiB: product.rssMiB, lines: n },
-      { mix: 'uuid' as const, perS: uuid.perS, raw: rawUuid, ratio: ratioUuid, ms: uuid.ms, rssMiB: uuid.rssMiB, lines: n },
       ...mixes,
     ].sort((a, b) => MIXES.indexOf(a.mix) - MIXES.indexOf(b.mix));
     const mixFigures = Object.fromEntries(all.map((x) => [`ingest_ratio_${x.mix}`, Number(x.ratio.toFixed(3))]));
@@ -292,7 +249,6 @@ export const section: BenchSection = {
         raw_insert_rows_per_s: Math.round(rawRate),
         ingest_events_per_s: Math.round(perS),
         ingest_ratio: Number(ratio.toFixed(3)),
-        ingest_ratio_uuid: Number(ratioUuid.toFixed(3)),
         ...mixFigures,
         ingest_peak_rss_mib: peakRss,
         report_1m_ms: Number(reportMs.toFixed(2)),
@@ -311,7 +267,6 @@ export const section: BenchSection = {
           `the built CLI: bandctl ingest --db F FILE of ${fmt(n)} lines, a whole process timed end to end (${fmt(product.ms / 1000, 2)} s; ${product.thread})`,
         ],
         ['ingest_ratio', ratio.toFixed(3), 'target >= 0.60'],
-        ['ingest_ratio_uuid', ratioUuid.toFixed(3), `random UUID ids: ${fmt(uuid.perS)}/s vs a raw insert with UUID keys ${fmt(rawUuid)}/s`],
         ...all.map((x): [string, string, string] => [
           `ingest_ratio_${x.mix}`,
           x.ratio.toFixed(3),
@@ -328,7 +283,6 @@ export const section: BenchSection = {
           fmt(piped.perS),
           `applyBatches with parse + validate on a validator thread, no log (ratio ${(piped.perS / rawRate).toFixed(3)}; needs a free core)`,
         ],
-        ['ingest_uuid_events_per_s', fmt(uuid.perS), `the built CLI's ingest with random UUID event ids (${uuid.thread})`],
         ['report_1m_ms', reportMs.toFixed(2), `JSON report of a ${fmt(n)}-fill day (${fmt(aggRows)} aggregate rows), median of 15; target <= 20`],
         ['report_bundle_1m_ms', bundleMs.toFixed(2), 'text + JSON + CSV from one read, median of 15'],
         ['open_1m_ms', openMs.toFixed(2), `openDb + close of the ${fmt(n)}-fill book, median of 15; target <= 20`],
