@@ -16,6 +16,7 @@ import { TradingDateCache } from './dates';
 import { hash53 } from './hash';
 import { isQuarantined, quarantine } from './quarantine';
 import { checkLines, FIRST, REJECTED, type Checked } from './validate';
+import { IdMarks } from './marks';
 
 export interface Counts {
   accepted: number;
@@ -92,6 +93,8 @@ export class BatchApplier {
   private readonly dates: TradingDateCache;
   /** Parameters of the next multi-row fills INSERT. */
   private readonly fillArgs: unknown[] = new Array<unknown>(FILL_COLS * FILL_ROWS);
+  /** Which ids of a batch cannot be applied already, without asking SQLite (marks.ts). */
+  private readonly marks: IdMarks;
   private readonly st: {
     maxFill: Statement;
     maxOe: Statement;
@@ -112,6 +115,7 @@ export class BatchApplier {
   ) {
     this.dates = new TradingDateCache(timezone);
     this.book = new Book(db);
+    this.marks = IdMarks.of(db);
     this.st = {
       maxFill: db.prepare('SELECT COALESCE(MAX(id), 0) FROM fills').pluck(),
       maxOe: db.prepare('SELECT COALESCE(MAX(id), 0) FROM order_events').pluck(),
@@ -161,6 +165,7 @@ export class BatchApplier {
   apply(parts: Iterable<Part>): Counts {
     const st = this.st;
     this.book.sync();
+    this.marks.begin(); // (inside the transaction: nobody else commits until it ends)
     const tx: Tx = {
       now: this.now(),
       nextFill: (st.maxFill.get() as number) + 1,
@@ -219,22 +224,26 @@ export class BatchApplier {
     }
     if (first === 0) return;
 
-    // Pass 2: the ids already applied (by an earlier batch, by another consumer).
+    // Pass 2: the ids already applied (by an earlier batch, by another consumer). None when every id sorts after every
+    // applied one; else SQLite is asked about the ids the marks cannot clear (marks.ts), in one statement.
     let seen: Set<string> | null = null;
     if (
-      first > 0 &&
       tx.nextFill + tx.nextOe > 2 &&
       !allAfterApplied(c.minId as string, c.ascii, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
     ) {
-      const ids = new Array<string>(first);
-      for (let i = 0, s = 0, j = 0; i < c.n; i++) {
+      const ids: string[] = [];
+      const marks = this.marks;
+      marks.check(c);
+      for (let i = 0, s = 0; i < c.n; i++) {
         if (kind[i] === FIRST) {
-          ids[j++] = strs[s] as string;
+          const id = strs[s] as string;
+          if (!marks.isNew(id, i)) ids.push(id);
           s += 3;
         } else if (kind[i] === REJECTED) s++;
       }
-      seen = new Set(st.applied.all(JSON.stringify(ids)) as string[]);
+      if (ids.length > 0) seen = new Set(st.applied.all(JSON.stringify(ids)) as string[]);
     }
+    this.marks.applied(c); // every FIRST id of the batch is in the book once it is applied (new or not)
 
     // Pass 3: apply the new events in stream order.
     const { cls, type, nums, sym, syms } = c;

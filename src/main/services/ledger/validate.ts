@@ -301,7 +301,25 @@ export interface Checked {
   ascii: boolean;
   /** The raw text of each REJECTED line in order, when the batch came as bytes (checkText); else null. */
   raws: string[] | null;
+  /**
+   * The shapes of the FIRST lines' event ids, for the applier's marks (apply.ts IdMarks): an id is a prefix and a run
+   * of L >= 0 trailing ASCII digits (`e-5-1042`: `e-5-` and 4). Per FIRST line i, `shape[i]` is the index in `shapes`
+   * of its shape, which holds the prefix, L and the greatest id of the batch of that shape; `shapes` is null when
+   * the batch has more than MAX_SHAPES of them (UUIDs, say) or an id that is not ASCII.
+   */
+  shape: Uint16Array;
+  shapes: IdShape[] | null;
 }
+
+export interface IdShape {
+  prefix: string;
+  digits: number;
+  /** The greatest id of the batch of this shape (same prefix and length: compared as text is compared as numbers). */
+  max: string;
+}
+
+/** More distinct id shapes than this in one batch: no shapes (the applier then probes by the byte-order mark alone). */
+export const MAX_SHAPES = 64;
 
 /** Parses (raw JSON lines) and validates a batch into columns; objects are events already parsed. */
 export function checkLines(items: ReadonlyArray<unknown>): Checked {
@@ -317,6 +335,9 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
   const ids = new Set<string>();
   let minId: string | null = null;
   let ascii = true;
+  const shape = new Uint16Array(n);
+  let shapes: IdShape[] | null = [];
+  const shapeIndex = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const item = items[i];
     const v = typeof item === 'string' ? validateRaw(item) : validateObject(item);
@@ -346,9 +367,31 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
     kind[i] = FIRST;
     strs.push(id, e.order_id, e.intent_id);
     if (minId === null || id < minId) minId = id;
-    if (ascii && !ASCII.test(id)) ascii = false;
+    if (ascii && !ASCII.test(id)) {
+      ascii = false;
+      shapes = null;
+    }
+    if (shapes !== null) {
+      let j = id.length;
+      while (j > 0 && id.charCodeAt(j - 1) >= 48 && id.charCodeAt(j - 1) <= 57) j--;
+      const digits = id.length - j;
+      const key = j === id.length ? id : id.slice(0, j);
+      // (digits as a character: a key per prefix and length without a second string)
+      const k = `${key}\u0000${digits}`;
+      let x = shapeIndex.get(k);
+      if (x === undefined) {
+        if (shapes.length === MAX_SHAPES) {
+          shapes = null;
+          continue;
+        }
+        x = shapes.length;
+        shapes.push({ prefix: key, digits, max: id });
+        shapeIndex.set(k, x);
+      } else if (id > shapes[x].max) shapes[x].max = id;
+      shape[i] = x;
+    }
   }
-  return { n, kind, cls, type, nums, sym, syms, strs, minId, ascii, raws: null };
+  return { n, kind, cls, type, nums, sym, syms, strs, minId, ascii, raws: null, shape, shapes };
 }
 
 /** Where an input's text stands: whether a non-blank line was seen (a BOM is dropped from the first one only). */
@@ -363,10 +406,17 @@ const LINE_END = /\r\n|\n|\r/;
  * node:readline's (\n, \r\n, a lone \r), a byte order mark dropped from the input's first line, blank lines skipped.
  */
 function textLines(text: string, state: TextState): string[] {
-  const parts = text.split(LINE_END);
+  // no \r in it (as most files): split at \n natively, without the regular expression
+  const parts = text.indexOf('\r') === -1 ? text.split('\n') : text.split(LINE_END);
   if (parts[parts.length - 1] === '') parts.pop(); // the text ended with a line end
   const out: string[] = [];
   for (const line of parts) {
+    // most lines start with '{': not blank, no BOM (the cheap test first)
+    if (line.charCodeAt(0) === 123) {
+      state.started = true;
+      out.push(line);
+      continue;
+    }
     const raw = !state.started && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
     if (raw.trim() === '') continue;
     state.started = true;
@@ -375,7 +425,7 @@ function textLines(text: string, state: TextState): string[] {
   return out;
 }
 
-/** checkLines of the lines of a piece of bytes (textLines), with the raw text of the rejected ones. */
+/** A piece of an input's bytes (UTF-8, cut at a line end) parsed and validated; raws: the text of each rejected line. */
 export function checkText(bytes: Uint8Array, state: TextState): Checked {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   const lines = textLines(text, state);
