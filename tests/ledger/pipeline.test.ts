@@ -3,10 +3,12 @@
 // Also: the timestamp parser's same-minute fast path agrees with an independent computation.
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { mixFile } from '../../bench/mixes';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LedgerConsumer, type Counts } from '../../src/main/services/ledger/consumer';
-import { INGEST_PART_BYTES, ingestStream, type IngestStats } from '../../src/main/services/ledger/ingest';
+import { writeFileSync } from 'node:fs';
+import { INGEST_PART_BYTES, ingestFile, ingestStream, type IngestStats } from '../../src/main/services/ledger/ingest';
 import { appendEvents } from '../../src/main/services/ledger/log';
 import { parseTs } from '../../src/main/services/ledger/validate';
 import { LineValidator } from '../../src/main/services/ledger/validator';
@@ -402,6 +404,76 @@ describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line end
       got.db.close();
       off.db.close();
       ref.db.close();
+    }
+  });
+
+  async function runFile(bytes: Buffer, name: string, dbFile = ':memory:') {
+    const t = tempDir('ledger-file-');
+    const file = join(t.dir, name);
+    writeFileSync(file, bytes);
+    const db = openDb(dbFile);
+    let stats: IngestStats | null = null;
+    try {
+      const counts = await ingestFile(db, file, { timezone: TZ, source: 'src', onStats: (s) => (stats = s) });
+      return { db, counts, stats: stats as unknown as IngestStats };
+    } finally {
+      t.cleanup();
+    }
+  }
+
+  it('a file the validator thread reads itself equals the one-thread reference (BOM, line ends, blank lines, UTF-8)', async () => {
+    for (const seed of [1, 2]) {
+      const { bytes, lines } = makeInput(seed);
+      const ref = reference([lines], 1_000);
+      const got = await runFile(bytes, 'in.jsonl');
+      expect(got.counts).toEqual(ref.counts);
+      expect(got.stats.lines).toBe(lines.length);
+      expect(got.stats.inThread).toBeGreaterThan(0); // the first part, read here while the thread starts
+      expect(got.stats.onThread).toBeGreaterThan(got.stats.inThread); // the rest, read and validated there
+      expect(got.stats.onThread + got.stats.inThread).toBe(lines.length);
+      expect(got.stats.threadId).not.toBeNull();
+      expectSame(got.db, ref.db);
+      got.db.close();
+      ref.db.close();
+    }
+  });
+
+  it('a file whose thread fails midway: this thread reads on from the last part it took, same result', async () => {
+    const { bytes, lines } = makeInput(4);
+    const ref = reference([lines], 1_000);
+    const takePart = LineValidator.prototype.takePart;
+    let calls = 0;
+    const spy = vi.spyOn(LineValidator.prototype, 'takePart').mockImplementation(function (this: LineValidator) {
+      calls++;
+      return calls <= 1 ? takePart.call(this) : null;
+    });
+    try {
+      const got = await runFile(bytes, 'in.jsonl');
+      expect(calls).toBe(2);
+      expect(got.counts).toEqual(ref.counts);
+      expect(got.stats.onThread).toBeGreaterThan(0);
+      expect(got.stats.onThread + got.stats.inThread).toBe(lines.length);
+      expectSame(got.db, ref.db);
+      got.db.close();
+    } finally {
+      spy.mockRestore();
+      ref.db.close();
+    }
+  });
+
+  it('a file of several transactions into a book file: a checkpointer thread copies the WAL after each commit', async () => {
+    const mix = mixFile('day', 130_000); // about 27 MB: two of the ingest's transactions
+    const t = tempDir('ledger-ckpt-');
+    try {
+      const got = await runFile(Buffer.from(`${mix.lines.join('\n')}\n`), 'day.jsonl', join(t.dir, 'book.db'));
+      expect(got.counts).toEqual(mix.expect);
+      expect(got.stats.checkpointError).toBeNull();
+      expect(got.stats.checkpoints).toBeGreaterThanOrEqual(1); // (at least the one it makes when stopped)
+      const applied = got.db.prepare('SELECT (SELECT COUNT(*) FROM fills) + (SELECT COUNT(*) FROM order_events)').pluck().get();
+      expect(applied).toBe(mix.expect.accepted);
+      got.db.close();
+    } finally {
+      t.cleanup();
     }
   });
 

@@ -75,7 +75,30 @@ describe('the built bandctl', () => {
     const r = run(built, ['ingest', '--db', db, '-'], { ...process.env, BANDCTL_DEBUG: '1' }, `${lines.join('\n')}\n`);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ accepted: 45_000, duplicates: 0, rejected: 0 });
-    expect(r.stderr).toMatch(/ingest: 45,000 lines: 45,000 validated on validator thread [1-9]\d*, 0 on the main thread; peak RSS [\d,]+ MiB\n/);
+    expect(r.stderr).toMatch(
+      /ingest: 45,000 lines: 45,000 validated on validator thread [1-9]\d*, 0 on the main thread; WAL checkpoints on their own thread: none; peak RSS [\d,]+ MiB\n/,
+    );
+  });
+
+  it('a file of several transactions: its validator thread reads it, a checkpointer thread copies the WAL', () => {
+    const { dir } = tempDir('band-cli-');
+    const db = join(dir, 'b.db');
+    expect(run(built, ['init', '--db', db]).status).toBe(0);
+    const n = 120_000; // about 26 MB: two of the ingest's 20 MiB transactions
+    const pad = 'x'.repeat(60);
+    const lines = Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ event_id: `f-${i}`, order_id: `o-${i}-${pad}`, ts: '2024-01-15T15:00:00Z', symbol: `S${i % 40}`, classification: 'LT_LONG_INCREASE', side: 'BUY', event_type: 'FILL', fill_qty: 1, fill_price: 10 }),
+    );
+    const file = join(dir, 'day.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = run(built, ['ingest', '--db', db, file], { ...process.env, BANDCTL_DEBUG: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ accepted: n, duplicates: 0, rejected: 0 });
+    const m = /ingest: 120,000 lines: ([\d,]+) validated on validator thread [1-9]\d*, ([\d,]+) on the main thread; WAL checkpoints on their own thread: ([1-9]\d*); peak RSS/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const [onThread, here] = [Number(m![1].replace(/,/g, '')), Number(m![2].replace(/,/g, ''))];
+    expect(here).toBeGreaterThan(0); // the first part, while the thread starts
+    expect(onThread).toBeGreaterThan(10 * here);
   });
 
   it("serve: its threads run from the one file (ledger worker, background check) and SIGTERM ends it", async () => {

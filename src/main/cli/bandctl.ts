@@ -53,14 +53,21 @@ if (isMainThread) {
     },
   );
 } else {
-  // The built CLI is one file, and the threads it starts (the ingest's validator, the console's ledger worker and its
+  // The built CLI is one file, and the threads it starts (the ingest's validator and WAL checkpointer, the console's ledger worker and its
   // integrity check, the Policy lab's replay) run that same file: the module that holds the thread's entry is loaded
   // (by the flag in its workerData) and takes over. Only that one: the validator thread has no use for SQLite or
   // the replay engine. Named here, not through './main': the commands load lazily, so main alone loads none of them.
-  const data = (workerData ?? {}) as { ledgerValidator?: true; ledgerWorker?: true; integrityCheck?: true; replayWorker?: true };
+  const data = (workerData ?? {}) as {
+    ledgerValidator?: true;
+    ledgerWorker?: true;
+    integrityCheck?: true;
+    replayWorker?: true;
+    walCheckpointer?: true;
+  };
   /* eslint-disable @typescript-eslint/no-require-imports */
   if (data.ledgerValidator) require('../services/ledger/validator');
   else if (data.ledgerWorker || data.integrityCheck) require('../services/ledger/worker');
   else if (data.replayWorker) require('../services/replay/worker');
+  else if (data.walCheckpointer) require('../services/store/checkpointer');
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
