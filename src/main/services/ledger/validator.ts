@@ -252,7 +252,9 @@ function readFile(m: FileMessage, flag: Int32Array, reply: (r: object, c?: Check
       const part = readPartAt(fd, pos, m.partBytes);
       eof = part.eof;
       if (part.bytes.length === 0) continue;
-      while (sent - Atomics.load(flag, 1) >= m.ahead) Atomics.wait(flag, 1, Atomics.load(flag, 1), 1000);
+      for (let taken = Atomics.load(flag, 1); sent - taken >= m.ahead; taken = Atomics.load(flag, 1)) {
+        Atomics.wait(flag, 1, taken, 1000); // (woken by the next take: the value it waits on is the one it checked)
+      }
       const c = checkText(part.bytes, text);
       reply({ ...c, threadId, start: pos, end: pos + part.bytes.length } satisfies Reply & FilePart, c);
       sent++;

@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 interface CheckpointerInput {
   walCheckpointer: true;
   file: string;
-  /** [0] commits the writer made, [1] 1 once it asks the thread to stop. */
+  /** [0] commits the writer made (and 1 more for the stop), [1] 1 once it asks the thread to stop. */
   flag: SharedArrayBuffer;
   nativeBinding?: string;
 }
@@ -84,6 +84,8 @@ export class WalCheckpointer {
   async stop(): Promise<CheckpointerStats> {
     this.worker.ref(); // (unref'd while it runs: it must not keep a process alive) waited for now
     Atomics.store(this.flag, 1, 1);
+    // [0] moves too: a thread about to sleep on it (after a checkpoint that began before this) wakes at once
+    Atomics.add(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
     return this.done;
   }
