@@ -110,7 +110,7 @@ describe('id marks', () => {
         const order: [string, string][] = [];
         try {
           for (const step of steps) {
-            const batch = [...step.ids];
+            const batch: [string, string][] = [...step.ids];
             for (const k of step.again) if (order.length > 0) batch.push(order[k % order.length]);
             const want = { accepted: 0, duplicates: 0, rejected: 0 };
             for (const [id] of batch) {
