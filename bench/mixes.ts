@@ -2,6 +2,7 @@
 // use, and a realistic day with repeats, refused lines and mixed timestamp formats. Each mix says which ids a raw
 // insert of the same keys writes (its baseline) and the counts an ingest of it must print.
 import { randomUUID } from 'node:crypto';
+import { mulberry32 } from '../src/main/services/prices/simulator';
 
 export const MIXES = ['sorted', 'prefix', 'uuid', 'producers', 'day'] as const;
 export type Mix = (typeof MIXES)[number];
@@ -33,18 +34,6 @@ export interface MixFile {
   /** The ids a raw insert of the same keys writes: every accepted event's, in file order. */
   keys: string[];
   expect: { accepted: number; duplicates: number; rejected: number };
-}
-
-/** mulberry32: the same mix for the same seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One valid fill event of the day (the i-th), with the given id and its time as ISO or epoch ms. */
@@ -87,7 +76,7 @@ function refused(i: number, n: number, id: string): string {
 export function mixFile(mix: Mix, n: number, seed = 21): MixFile {
   const lines = new Array<string>();
   const keys: string[] = [];
-  const rand = rng(seed);
+  const rand = mulberry32(seed); // the same mix for the same seed
   const seq = PRODUCERS.map(() => 0);
   const idOf = (i: number): string => {
     switch (mix) {

@@ -4,18 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LedgerConsumer } from '../../src/main/services/ledger/consumer';
 import { newDb } from '../engine/helpers';
 import { tempDir } from '../support/tmp';
-
-const ev = (id: string, type = 'FILL') =>
-  JSON.stringify({
-    event_id: id,
-    order_id: `o-${id}`,
-    ts: '2024-01-16T15:00:00Z',
-    symbol: 'AAPL',
-    classification: 'LT_LONG_INCREASE',
-    side: 'BUY',
-    event_type: type,
-    ...(type === 'FILL' ? { fill_qty: 1, fill_price: 100 } : {}),
-  });
+import { eventLine as ev } from './helpers';
 
 describe('duplicates across batches', () => {
   it('growing ids take the shortcut; any id at or below the applied ones is probed and caught', () => {

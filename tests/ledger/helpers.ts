@@ -32,3 +32,17 @@ export function fill(
     ...extra,
   };
 }
+
+/** One order event as a JSON line: a 1 @ 100 AAPL fill, or a lifecycle event of `type` (ACK, NEW, …) with that id. */
+export function eventLine(id: string, type = 'FILL'): string {
+  return JSON.stringify({
+    event_id: id,
+    order_id: `o-${id}`,
+    ts: '2024-01-16T15:00:00Z',
+    symbol: 'AAPL',
+    classification: 'LT_LONG_INCREASE',
+    side: 'BUY',
+    event_type: type,
+    ...(type === 'FILL' || type === 'PARTIAL_FILL' ? { fill_qty: 1, fill_price: 100 } : {}),
+  });
+}

@@ -10,20 +10,9 @@ import { IdMarks } from '../../src/main/services/ledger/marks';
 import { MAX_SHAPES } from '../../src/main/services/ledger/validate';
 import { openDb } from '../../src/main/services/store/db';
 import { tempDir } from '../support/tmp';
+import { eventLine as ev } from './helpers';
 
 const TZ = 'America/New_York';
-
-const ev = (id: string, type = 'FILL') =>
-  JSON.stringify({
-    event_id: id,
-    order_id: `o-${id}`,
-    ts: '2024-01-16T15:00:00Z',
-    symbol: 'AAPL',
-    classification: 'LT_LONG_INCREASE',
-    side: 'BUY',
-    event_type: type,
-    ...(type === 'FILL' || type === 'PARTIAL_FILL' ? { fill_qty: 1, fill_price: 100 } : {}),
-  });
 
 const applied = (db: ReturnType<typeof openDb>): string[] =>
   db.prepare('SELECT event_id FROM fills UNION ALL SELECT event_id FROM order_events').pluck().all() as string[];

@@ -407,6 +407,17 @@ describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line end
     }
   });
 
+  /** The thread's `method` answers as usual `n` times, then as a thread that failed (null); how often it was asked. */
+  function failAfter(method: 'take' | 'takePart', n: number): { calls: () => number; restore: () => void } {
+    const real = LineValidator.prototype[method] as (this: LineValidator) => unknown;
+    let calls = 0;
+    const spy = vi.spyOn(LineValidator.prototype, method).mockImplementation(function (this: LineValidator) {
+      calls++;
+      return (calls <= n ? real.call(this) : null) as never;
+    });
+    return { calls: () => calls, restore: () => spy.mockRestore() };
+  }
+
   async function runFile(bytes: Buffer, name: string, dbFile = ':memory:') {
     const t = tempDir('ledger-file-');
     const file = join(t.dir, name);
@@ -441,22 +452,17 @@ describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line end
   it('a file whose thread fails midway: this thread reads on from the last part it took, same result', async () => {
     const { bytes, lines } = makeInput(4);
     const ref = reference([lines], 1_000);
-    const takePart = LineValidator.prototype.takePart;
-    let calls = 0;
-    const spy = vi.spyOn(LineValidator.prototype, 'takePart').mockImplementation(function (this: LineValidator) {
-      calls++;
-      return calls <= 1 ? takePart.call(this) : null;
-    });
+    const spy = failAfter('takePart', 1);
     try {
       const got = await runFile(bytes, 'in.jsonl');
-      expect(calls).toBe(2);
+      expect(spy.calls()).toBe(2);
       expect(got.counts).toEqual(ref.counts);
       expect(got.stats.onThread).toBeGreaterThan(0);
       expect(got.stats.onThread + got.stats.inThread).toBe(lines.length);
       expectSame(got.db, ref.db);
       got.db.close();
     } finally {
-      spy.mockRestore();
+      spy.restore();
       ref.db.close();
     }
   });
@@ -480,12 +486,7 @@ describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line end
   it('a validator thread that fails midway: the rest is validated here, same result', async () => {
     const { bytes, lines } = makeInput(3);
     const ref = reference([lines], 1_000);
-    const take = LineValidator.prototype.take;
-    let calls = 0;
-    const spy = vi.spyOn(LineValidator.prototype, 'take').mockImplementation(function (this: LineValidator) {
-      calls++;
-      return calls <= 2 ? take.call(this) : null;
-    });
+    const spy = failAfter('take', 2);
     try {
       const got = await run(bytes, 3);
       expect(got.counts).toEqual(ref.counts);
@@ -495,7 +496,7 @@ describe('ingestStream (bandctl ingest of a file or stdin: bytes cut at line end
       expectSame(got.db, ref.db);
       got.db.close();
     } finally {
-      spy.mockRestore();
+      spy.restore();
       ref.db.close();
     }
   });

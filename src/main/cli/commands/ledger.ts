@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { groupThousands } from '../../../shared/money';
 import { formatConfigError, loadConfigFile } from '../../services/config/load';
 import type { RiskConfig } from '../../services/config/schema';
-import { ingestFile, ingestStream } from '../../services/ledger/ingest';
+import { ingestFile, ingestStream, type IngestOptions } from '../../services/ledger/ingest';
 import { compactLog } from '../../services/ledger/log';
 import { importPositions, listPositions, listQuarantine } from '../../services/ledger/positions';
 import { bookZone } from '../../services/store/book-zone';
@@ -47,7 +47,7 @@ const ingest: Command = {
       // stays under 300 MB), and few checkpoints of its own (a checkpointer thread copies the WAL: ingest.ts).
       db.pragma('cache_size = -32768');
       db.pragma('wal_autocheckpoint = 20000');
-      const ingestOpts: Parameters<typeof ingestFile>[2] = {
+      const ingestOpts: IngestOptions = {
         timezone,
         source,
         onProgress: (read, t) =>

@@ -64,20 +64,6 @@ const FILL_COLS = 13;
 /** Fills per INSERT statement (fewer calls into SQLite; 13 × 32 = 416 parameters). */
 const FILL_ROWS = 32;
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
-/**
- * True when every id of a batch sorts after every id already applied, so none can be a duplicate and the per-id
- * probes of both UNIQUE indexes can be skipped: the common case of a producer whose ids grow (sequences, time-based
- * ids). Compared as SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII (the batch's least id
- * `min` is its least in byte order only if every id of it is ASCII: `ascii`); any other id takes the probes.
- */
-function allAfterApplied(min: string, ascii: boolean, maxFill: string | null, maxOe: string | null): boolean {
-  if (!ascii || (maxFill !== null && !ASCII.test(maxFill)) || (maxOe !== null && !ASCII.test(maxOe))) return false;
-  return (maxFill === null || min > maxFill) && (maxOe === null || min > maxOe);
-}
-
 const BUCKET_OF = CLASSIFICATIONS.map((c) => (c.startsWith('LT') ? 'LT' : 'MM'));
 const SIDE_OF = CLASSIFICATIONS.map(sideOf);
 const IS_FILL = EVENT_TYPES.map((t) => t === 'FILL' || t === 'PARTIAL_FILL');
@@ -98,8 +84,6 @@ export class BatchApplier {
   private readonly st: {
     maxFill: Statement;
     maxOe: Statement;
-    maxFillId: Statement;
-    maxOeId: Statement;
     applied: Statement;
     insFills: Statement;
     insFill: Statement;
@@ -119,9 +103,6 @@ export class BatchApplier {
     this.st = {
       maxFill: db.prepare('SELECT COALESCE(MAX(id), 0) FROM fills').pluck(),
       maxOe: db.prepare('SELECT COALESCE(MAX(id), 0) FROM order_events').pluck(),
-      // the greatest event id applied so far in each table (one step down each UNIQUE index)
-      maxFillId: db.prepare('SELECT MAX(event_id) FROM fills').pluck(),
-      maxOeId: db.prepare('SELECT MAX(event_id) FROM order_events').pluck(),
       // Exactly-once: the ids of a batch that are already applied, as a fill or as a lifecycle event (one statement
       // per batch: SQLite probes both UNIQUE event_id indexes; the exact text is compared, no hash).
       applied: db
@@ -227,10 +208,7 @@ export class BatchApplier {
     // Pass 2: the ids already applied (by an earlier batch, by another consumer). None when every id sorts after every
     // applied one; else SQLite is asked about the ids the marks cannot clear (marks.ts), in one statement.
     let seen: Set<string> | null = null;
-    if (
-      tx.nextFill + tx.nextOe > 2 &&
-      !allAfterApplied(c.minId as string, c.ascii, st.maxFillId.get() as string | null, st.maxOeId.get() as string | null)
-    ) {
+    if (tx.nextFill + tx.nextOe > 2 && !this.marks.allAfterBook(c)) {
       const ids: string[] = [];
       const marks = this.marks;
       marks.check(c);

@@ -16,10 +16,10 @@ import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
 import type { Db } from '../store/db';
 import { LedgerConsumer, type Counts, type Part } from './consumer';
 import { checkText, type Checked, type TextState } from './validate';
-import { LineValidator, readPartAt, type FilePart } from './validator';
+import { cutAfterLineEnd, LineValidator, readPartAt, type FilePart } from './validator';
 import { WalCheckpointer, type CheckpointerStats } from '../store/checkpointer';
 
-interface IngestOptions {
+export interface IngestOptions {
   timezone: string;
   /** Quarantine source of the refused lines (e.g. `file:day.jsonl`, `stdin`). */
   source: string;
@@ -243,9 +243,7 @@ async function feed(pipe: Pipeline, input: AsyncIterable<Buffer | string>, start
   };
   for await (const item of input) {
     const chunk = typeof item === 'string' ? Buffer.from(item, 'utf8') : item;
-    // the last line end of this chunk (a \r at its very end may be the first half of a \r\n: not a cut there)
-    const from = chunk.length - 2;
-    const cut = from < 0 ? 0 : Math.max(chunk.lastIndexOf(10, from), chunk.lastIndexOf(13, from)) + 1;
+    const cut = cutAfterLineEnd(chunk, chunk.length);
     if (cut === 0 || heldBytes + cut < INGEST_PART_BYTES) {
       held.push(chunk);
       heldBytes += chunk.length;

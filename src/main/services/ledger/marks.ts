@@ -16,12 +16,10 @@
 import { Buffer } from 'node:buffer';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
-import type { Checked, IdShape } from './validate';
+import { ASCII, type Checked, type IdShape } from './validate';
 
 /** More marks than this (ids of that many shapes applied since the reset): reset. */
 const MAX_MARKS = 4096;
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
 
 const byConnection = new WeakMap<Db, IdMarks>();
 
@@ -67,6 +65,20 @@ export class IdMarks {
       this.version = v;
       this.reset(); // now, before this transaction writes: its own ids are then covered by the marks, not the floor
     }
+  }
+
+  /**
+   * True when every FIRST id of batch `c` sorts after every id already applied, so none can be a duplicate and
+   * isNew() need not be asked: the common case of a producer whose ids grow (sequences, time-based ids). Compared as
+   * SQLite compares TEXT (bytes), which JavaScript's order equals for ASCII (the batch's least id is its least in
+   * byte order only if every id of it is ASCII); any other batch is asked about id by id.
+   */
+  allAfterBook(c: Checked): boolean {
+    const min = c.minId as string;
+    const maxFill = this.maxFill.get() as string | null;
+    const maxOe = this.maxOe.get() as string | null;
+    if (!c.ascii || (maxFill !== null && !ASCII.test(maxFill)) || (maxOe !== null && !ASCII.test(maxOe))) return false;
+    return (maxFill === null || min > maxFill) && (maxOe === null || min > maxOe);
   }
 
   /** The batch whose FIRST ids isNew() is asked about next (once per batch: its fields are read here, not per id). */

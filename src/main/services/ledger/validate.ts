@@ -272,8 +272,9 @@ const REPEAT = 2;
 
 const CLS_INDEX: ReadonlyMap<string, number> = new Map(CLASSIFICATIONS.map((c, i) => [c, i]));
 const TYPE_INDEX: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, i]));
+/** Only ASCII: JavaScript's order of such strings is SQLite's order of their bytes. */
 // eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
+export const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * A batch of lines parsed and validated, in columns (what a validator thread sends back: typed arrays it can

@@ -4,12 +4,11 @@
 // Results travel in columns (validate.ts checkLines: typed arrays, transferred, + one string array), not as 10,000
 // cloned objects, and the consumer applies them as they are. The same file is the worker's entry. Nothing here is needed for correctness: without a validator the consumer validates in-thread.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, threadId, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { checkLines, checkText, type Checked, type TextState } from './validate';
 import { timerNow } from '../clock';
+import { isThreadEntry, threadExecArgv } from '../threads';
 
 /** A batch's columns as the thread sends them back, with the thread that made them. */
 interface Reply extends Checked {
@@ -40,6 +39,7 @@ interface FileEnd {
   eof: boolean;
   error?: string;
   end: number;
+  threadId: number;
 }
 
 interface ValidatorInput {
@@ -48,9 +48,6 @@ interface ValidatorInput {
   flag: SharedArrayBuffer;
 }
 
-/** Defined true by scripts/build-cli.mjs: this module is inside the one-file CLI, whose file is a thread entry too. */
-declare const BANDCTL_BUNDLE: boolean | undefined;
-const IN_CLI_BUNDLE = typeof BANDCTL_BUNDLE === 'boolean' && BANDCTL_BUNDLE;
 
 function thisFile(): string {
   if (typeof __filename === 'string') return __filename;
@@ -76,8 +73,7 @@ export class LineValidator {
     const { port1, port2 } = new MessageChannel();
     const flag = new SharedArrayBuffer(8); // [0] batches sent back (the caller sleeps on it), [1] parts taken
     const data: ValidatorInput = { ledgerValidator: true, port: port2, flag };
-    // a .ts entry (tsx, vitest) needs tsx's CJS hook inside the worker too (as worker.ts does)
-    const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+    const execArgv = threadExecArgv(file);
     // A small young generation: the thread's garbage (a part's parsed objects) dies young, and V8's default (tens of
     // MiB per thread) was most of the ingest's peak memory above the main thread's (measured: 340 -> 280 MiB peak RSS
     // for a 1M-line file, no slower).
@@ -100,8 +96,7 @@ export class LineValidator {
     const file = workerFile ?? thisFile();
     // Bundled into another file, this module is a thread entry only where that file loads it on a worker thread: the
     // built CLI does (src/main/cli/bandctl.ts); the app's main bundle does not, so there it stays in-thread.
-    const entry = workerFile !== undefined || IN_CLI_BUNDLE || /validator\.(ts|js|cjs|mjs)$/.test(basename(file));
-    if (!entry || !existsSync(file)) return null;
+    if (!isThreadEntry(file, 'validator', workerFile !== undefined) || !existsSync(file)) return null;
     try {
       return new LineValidator(file);
     } catch {
@@ -231,10 +226,18 @@ export function readPartAt(fd: number, pos: number, partBytes: number): { bytes:
     if (got === 0) return { bytes: buf.subarray(0, len), eof: true };
     len += got;
     if (len < partBytes) continue;
-    const from = len - 2;
-    const cut = Math.max(buf.lastIndexOf(10, from), buf.lastIndexOf(13, from)) + 1;
+    const cut = cutAfterLineEnd(buf, len);
     if (cut > 0) return { bytes: buf.subarray(0, cut), eof: false };
   }
+}
+
+/**
+ * Where the first `len` bytes of `buf` may be cut: after their last line end, but never after a \r in the last byte
+ * (it may be half of a \r\n); 0 if there is no such place.
+ */
+export function cutAfterLineEnd(buf: Buffer, len: number): number {
+  const from = len - 2;
+  return from < 0 ? 0 : Math.max(buf.lastIndexOf(10, from), buf.lastIndexOf(13, from)) + 1;
 }
 
 /**
@@ -260,9 +263,9 @@ function readFile(m: FileMessage, flag: Int32Array, reply: (r: object, c?: Check
       sent++;
       pos += part.bytes.length;
     }
-    reply({ eof: true, end: pos, threadId } satisfies FileEnd & { threadId: number });
+    reply({ eof: true, end: pos, threadId } satisfies FileEnd);
   } catch (e) {
-    reply({ eof: false, error: e instanceof Error ? e.message : String(e), end: pos, threadId } satisfies FileEnd & { threadId: number });
+    reply({ eof: false, error: e instanceof Error ? e.message : String(e), end: pos, threadId } satisfies FileEnd);
   } finally {
     if (fd !== null) closeSync(fd);
   }

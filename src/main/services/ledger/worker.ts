@@ -1,13 +1,13 @@
 // The ledger consumer off the main thread (node:worker_threads): polls the event log (~200 ms) on its own SQLite
 // connection and posts the counts of every applied batch to the parent. The same file is the worker's entry.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db';
 import { checkIntegrity, type IntegrityResult } from '../store/integrity';
 import { LedgerConsumer, type Counts } from './consumer';
 import { errorMessage } from '../../../shared/errors';
+import { threadExecArgv } from '../threads';
 
 interface LedgerWorkerOptions {
   timezone: string;
@@ -56,9 +56,7 @@ export function startLedgerWorker(dbFile: string, opts: LedgerWorkerOptions): Le
     pollMs: opts.pollMs ?? 200,
     nativeBinding: opts.nativeBinding,
   };
-  // A .ts entry (the parent runs under tsx or vitest) needs tsx inside the worker too. Node 20 does not apply
-  // `--import tsx` to a worker's execArgv (ERR_UNKNOWN_FILE_EXTENSION), so tsx's CJS hook is preloaded instead.
-  const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+  const execArgv = threadExecArgv(file);
   const worker = new Worker(file, { workerData: data, execArgv });
   const applied: ((m: AppliedMessage) => void)[] = [];
   const errors: ((e: Error) => void)[] = [];
@@ -171,7 +169,7 @@ export function checkIntegrityOffThread(
   const file = opts.workerFile === undefined ? thisFile() : opts.workerFile;
   if (!file || !existsSync(file)) return Promise.resolve(checkIntegrity(dbFile, opts));
   const data: CheckInput = { integrityCheck: true, dbFile, full: opts.full ?? false, nativeBinding: opts.nativeBinding };
-  const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+  const execArgv = threadExecArgv(file);
   return new Promise((resolve) => {
     const w = new Worker(file, { workerData: data, execArgv });
     w.once('message', (r: IntegrityResult) => resolve(r));

@@ -4,13 +4,13 @@
 // stops at the next day when the parent raises the cancel flag (a SharedArrayBuffer: the worker's own event loop is
 // busy for the whole run, so a message would only arrive after it). The same file is the worker's entry.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ReplayResult } from '../../../shared/replay';
 import type { RiskConfig } from '../config/schema';
 import { replay, ReplayError, type ReplayRequest, type SharedCopy } from './index';
 import { errorMessage } from '../../../shared/errors';
+import { threadExecArgv } from '../threads';
 
 interface ReplayInput {
   replayWorker: true;
@@ -61,8 +61,7 @@ export function replayOffThread(dbFile: string, configs: RiskConfig[], req: Repl
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
   const data: ReplayInput = { replayWorker: true, dbFile, configs, req, cancel, nativeBinding: opts.nativeBinding };
-  // A .ts entry (the parent runs under tsx or vitest) needs tsx inside the worker too (see ledger/worker.ts).
-  const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+  const execArgv = threadExecArgv(file);
   const worker = new Worker(file, { workerData: data, execArgv });
   let killTimer: NodeJS.Timeout | null = null;
   const cancelled = () => new ReplayError('the replay was canceled', 'CANCELED');

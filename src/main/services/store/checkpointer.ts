@@ -6,11 +6,10 @@
 // here is needed for correctness: without the thread the writer's connection checkpoints itself (wal_autocheckpoint).
 // The same file is the thread's entry (the built CLI's one file is: src/main/cli/bandctl.ts).
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { isThreadEntry, threadExecArgv } from '../threads';
 
 interface CheckpointerInput {
   walCheckpointer: true;
@@ -25,10 +24,6 @@ export interface CheckpointerStats {
   checkpoints: number;
   error: string | null;
 }
-
-/** Defined true by scripts/build-cli.mjs: this module is inside the one-file CLI, whose file is a thread entry too. */
-declare const BANDCTL_BUNDLE: boolean | undefined;
-const IN_CLI_BUNDLE = typeof BANDCTL_BUNDLE === 'boolean' && BANDCTL_BUNDLE;
 
 function thisFile(): string {
   if (typeof __filename === 'string') return __filename;
@@ -59,12 +54,10 @@ export class WalCheckpointer {
   static start(dbFile: string, opts: { workerFile?: string; nativeBinding?: string } = {}): WalCheckpointer | null {
     if (dbFile === '' || dbFile === ':memory:' || !existsSync(dbFile)) return null;
     const file = opts.workerFile ?? thisFile();
-    const entry = opts.workerFile !== undefined || IN_CLI_BUNDLE || /checkpointer\.(ts|js|cjs|mjs)$/.test(basename(file));
-    if (!entry || !existsSync(file)) return null;
+    if (!isThreadEntry(file, 'checkpointer', opts.workerFile !== undefined) || !existsSync(file)) return null;
     const flag = new SharedArrayBuffer(8);
     const data: CheckpointerInput = { walCheckpointer: true, file: dbFile, flag, nativeBinding: opts.nativeBinding };
-    // a .ts entry (tsx, vitest) needs tsx's CJS hook inside the thread too (as the ledger's workers do)
-    const execArgv = file.endsWith('.ts') ? ['--require', createRequire(file).resolve('tsx/cjs')] : [];
+    const execArgv = threadExecArgv(file);
     try {
       const w = new Worker(file, { workerData: data, execArgv });
       w.unref();
