@@ -10,10 +10,10 @@ import { LedgerConsumer, type Counts } from '../../src/main/services/ledger/cons
 import { writeFileSync } from 'node:fs';
 import { INGEST_PART_BYTES, ingestFile, ingestStream, type IngestStats } from '../../src/main/services/ledger/ingest';
 import { appendEvents } from '../../src/main/services/ledger/log';
-import { parseTs } from '../../src/main/services/ledger/validate';
+import { checkText, FIRST, parseTs, type Checked } from '../../src/main/services/ledger/validate';
 import { LineValidator } from '../../src/main/services/ledger/validator';
 import { openDb, type Db } from '../../src/main/services/store/db';
-import { SIDE } from './helpers';
+import { eventLine, SIDE } from './helpers';
 import { tempDir } from '../support/tmp';
 
 const TZ = 'America/New_York';
@@ -308,6 +308,37 @@ describe('ingestStream line splitting', () => {
     }
     const got = await linesOf(['x\ny']); // no final line end
     expect(got).toEqual(['x', 'y']);
+  });
+});
+
+describe('checkText: the decode of a part', () => {
+  /** The event ids of a part's FIRST lines, in order. */
+  const ids = (c: Checked): string[] => {
+    const out: string[] = [];
+    for (let i = 0, s = 0; i < c.n; i++) {
+      if (c.kind[i] === FIRST) {
+        out.push(c.strs[s] as string);
+        s += 3;
+      } else if (c.kind[i] === 0) s++;
+    }
+    return out;
+  };
+
+  it('an all-ASCII part (decoded the fast way) and parts with multi-byte or invalid bytes give the exact ids', () => {
+    const st = { started: false };
+    expect(ids(checkText(Buffer.from(`${eventLine('a-1')}\n${eventLine('a-2')}\n`), st))).toEqual(['a-1', 'a-2']);
+    // é € 😀 as UTF-8 (each byte >= 0x80 would be a different character in latin1)
+    const multi = Buffer.from(`${eventLine('a-3')}\n${eventLine('é-1')}\n${eventLine('€-2')}\n${eventLine('😀-3')}\n`, 'utf8');
+    expect(ids(checkText(multi, st))).toEqual(['a-3', 'é-1', '€-2', '😀-3']);
+    // only the last byte of the part is not ASCII: the whole part is still UTF-8
+    const lastByte = Buffer.from(`${eventLine('a-4')}\n${eventLine('x-é')}`, 'utf8');
+    expect(ids(checkText(lastByte, st))).toEqual(['a-4', 'x-é']);
+    // an invalid byte: U+FFFD, as UTF-8 decoding gives (latin1 would make it ÿ)
+    const bad = Buffer.concat([Buffer.from(eventLine('a-5').replace('a-5', 'b-')), Buffer.from('\n')]);
+    const at = bad.indexOf('b-') + 2;
+    const withFf = Buffer.concat([bad.subarray(0, at), Buffer.from([0xff]), bad.subarray(at)]);
+    expect(ids(checkText(withFf, st))).toEqual(['b-\uFFFD']);
+    expect(ids(checkText(Buffer.from(`${eventLine('a-6')}\n`), st))).toEqual(['a-6']); // and ASCII again after it
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type Side,
 } from '../../../shared/domain';
 import { errorMessage } from '../../../shared/errors';
+import { isAscii } from 'node:buffer';
 
 interface OrderEvent {
   event_id: string;
@@ -338,7 +339,7 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
   let ascii = true;
   const shape = new Uint16Array(n);
   let shapes: IdShape[] | null = [];
-  const shapeIndex = new Map<string, number>();
+  let last = -1; // the last FIRST line's shape
   for (let i = 0; i < n; i++) {
     const item = items[i];
     const v = typeof item === 'string' ? validateRaw(item) : validateObject(item);
@@ -376,20 +377,29 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
       let j = id.length;
       while (j > 0 && id.charCodeAt(j - 1) >= 48 && id.charCodeAt(j - 1) <= 57) j--;
       const digits = id.length - j;
-      const key = j === id.length ? id : id.slice(0, j);
-      // (digits as a character: a key per prefix and length without a second string)
-      const k = `${key}\u0000${digits}`;
-      let x = shapeIndex.get(k);
-      if (x === undefined) {
+      // its shape: the last line's, else one of the (at most MAX_SHAPES) seen, compared in place (no new string)
+      let x = last;
+      let sh = x < 0 ? undefined : shapes[x];
+      if (sh === undefined || sh.digits !== digits || sh.prefix.length !== j || !id.startsWith(sh.prefix)) {
+        x = -1;
+        for (let q = 0; q < shapes.length; q++) {
+          sh = shapes[q];
+          if (sh.digits === digits && sh.prefix.length === j && id.startsWith(sh.prefix)) {
+            x = q;
+            break;
+          }
+        }
+      }
+      if (x < 0) {
         if (shapes.length === MAX_SHAPES) {
           shapes = null;
           continue;
         }
         x = shapes.length;
-        shapes.push({ prefix: key, digits, max: id });
-        shapeIndex.set(k, x);
-      } else if (id > shapes[x].max) shapes[x].max = id;
+        shapes.push({ prefix: id.slice(0, j), digits, max: id });
+      } else if (id > (sh as IdShape).max) (sh as IdShape).max = id;
       shape[i] = x;
+      last = x;
     }
   }
   return { n, kind, cls, type, nums, sym, syms, strs, minId, ascii, raws: null, shape, shapes };
@@ -428,7 +438,9 @@ function textLines(text: string, state: TextState): string[] {
 
 /** A piece of an input's bytes (UTF-8, cut at a line end) parsed and validated; raws: the text of each rejected line. */
 export function checkText(bytes: Uint8Array, state: TextState): Checked {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // (all ASCII, as most files: the same text decoded as latin1, without UTF-8's checks)
+  const text = isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
   const lines = textLines(text, state);
   const c = checkLines(lines);
   const raws: string[] = [];
