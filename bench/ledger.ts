@@ -15,7 +15,7 @@ import { LineValidator } from '../src/main/services/ledger/validator';
 import { reportBundle, reportJson } from '../src/main/services/reports';
 import { openDb } from '../src/main/services/store/db';
 import { fmt, percentile, timeIt, type BenchSection } from './lib';
-import { MIX_TEXT, mixFile, MIXES, SYMBOLS, type Mix } from './mixes';
+import { MIX_TEXT, mixFile, MIXES, SYMBOLS, type Mix, type MixFile } from './mixes';
 
 const ROOT = resolve(__dirname, '..');
 const BATCH = 20_000;
@@ -166,14 +166,19 @@ function runMix(
   n: number,
   rounds: number,
   log: (s: string) => void,
-  given?: { file: string; keys: readonly string[] },
+  /** The mix's file written already (the headline's), with its keys and counts. */
+  given?: { file: string } & Pick<MixFile, 'keys' | 'expect'>,
 ): MixResult {
   log(`ledger: mix ${mix}: ${MIX_TEXT[mix]}, ${rounds} round(s)…`);
-  const m = mixFile(mix, n);
+  let m = given;
   const file = given?.file ?? join(tmpDir, `mix-${mix}.jsonl`);
-  if (!given) writeSynced(file, `${m.lines.join('\n')}\n`);
-  m.lines.length = 0;
-  const keys = given?.keys ?? m.keys;
+  if (!m) {
+    const made = mixFile(mix, n);
+    writeSynced(file, `${made.lines.join('\n')}\n`);
+    made.lines.length = 0;
+    m = { file, keys: made.keys, expect: made.expect };
+  }
+  const { keys } = m;
   const all: MixResult['rounds'] = [];
   let best: ReturnType<typeof productIngest> | null = null;
   let db = '';
@@ -208,7 +213,7 @@ export const section: BenchSection = {
     const cli = buildCli();
     const rounds = quick ? 1 : ROUNDS;
     // the headline: the sorted mix (the same ids as every earlier bench), its ingest beside its raw insert
-    const head = runMix(cli.file, tmpDir, 'sorted', n, rounds, log, { file, keys: sorted.keys });
+    const head = runMix(cli.file, tmpDir, 'sorted', n, rounds, log, { file, keys: sorted.keys, expect: sorted.expect });
     const rawRate = head.raw;
     const perS = head.perS;
     log(`ledger: applyBatch of ${fmt(n)} events on one thread…`);

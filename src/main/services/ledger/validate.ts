@@ -1,4 +1,5 @@
 // docs/spec.md §7: one order event, validated field by field. A bad event yields a reason that starts with the field name.
+import { isAscii } from 'node:buffer';
 import {
   CLASSIFICATIONS,
   EVENT_TYPES,
@@ -9,7 +10,6 @@ import {
   type Side,
 } from '../../../shared/domain';
 import { errorMessage } from '../../../shared/errors';
-import { isAscii } from 'node:buffer';
 
 interface OrderEvent {
   event_id: string;
@@ -339,7 +339,7 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
   let ascii = true;
   const shape = new Uint16Array(n);
   let shapes: IdShape[] | null = [];
-  let last = -1; // the last FIRST line's shape
+  let last = 0; // the last FIRST line's shape
   for (let i = 0; i < n; i++) {
     const item = items[i];
     const v = typeof item === 'string' ? validateRaw(item) : validateObject(item);
@@ -377,17 +377,15 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
       let j = id.length;
       while (j > 0 && id.charCodeAt(j - 1) >= 48 && id.charCodeAt(j - 1) <= 57) j--;
       const digits = id.length - j;
-      // its shape: the last line's, else one of the (at most MAX_SHAPES) seen, compared in place (no new string)
-      let x = last;
-      let sh = x < 0 ? undefined : shapes[x];
-      if (sh === undefined || sh.digits !== digits || sh.prefix.length !== j || !id.startsWith(sh.prefix)) {
-        x = -1;
-        for (let q = 0; q < shapes.length; q++) {
-          sh = shapes[q];
-          if (sh.digits === digits && sh.prefix.length === j && id.startsWith(sh.prefix)) {
-            x = q;
-            break;
-          }
+      // its shape: one of the (at most MAX_SHAPES) seen, looked for from the last line's on, compared in place
+      let x = -1;
+      for (let q = 0, len = shapes.length; q < len; q++) {
+        const t = last + q < len ? last + q : last + q - len;
+        const sh = shapes[t];
+        if (sh.digits === digits && sh.prefix.length === j && id.startsWith(sh.prefix)) {
+          x = t;
+          if (id > sh.max) sh.max = id;
+          break;
         }
       }
       if (x < 0) {
@@ -397,7 +395,7 @@ export function checkLines(items: ReadonlyArray<unknown>): Checked {
         }
         x = shapes.length;
         shapes.push({ prefix: id.slice(0, j), digits, max: id });
-      } else if (id > (sh as IdShape).max) (sh as IdShape).max = id;
+      }
       shape[i] = x;
       last = x;
     }
